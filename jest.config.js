@@ -1,0 +1,46 @@
+// Jest runs TypeScript through SWC (no type-checking here: `npm run typecheck` does that).
+const { existsSync } = require('node:fs');
+
+const swc = [
+  '@swc/jest',
+  {
+    jsc: { parser: { syntax: 'typescript' }, target: 'es2023' },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+// ESM-only packages are compiled to CommonJS for Jest; @middy/core exposes only an `import` condition.
+const esmOnly = ['@middy', 'jose'];
+
+const base = {
+  transform: { '^.+\\.(t|j)sx?$': swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  testEnvironment: 'node',
+  clearMocks: true,
+};
+
+const project = (name, extra = {}) => ({
+  ...base,
+  displayName: name,
+  testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
+  ...extra,
+});
+
+const integrationHooks = {};
+if (existsSync(`${__dirname}/test/integration/global-setup.ts`)) {
+  integrationHooks.globalSetup = '<rootDir>/test/integration/global-setup.ts';
+  integrationHooks.globalTeardown = '<rootDir>/test/integration/global-teardown.ts';
+}
+
+module.exports = {
+  projects: [
+    project('unit'),
+    project('sandbox'),
+    project('infra'),
+    project('statemachine'),
+    project('integration', { ...integrationHooks, slowTestThreshold: 30 }),
+  ],
+  testTimeout: 60_000,
+};
