@@ -1,0 +1,11 @@
+export * from './types';
+export * from './countries';
+export * from './errors';
+export { BerbixClient, type BerbixClientOptions, type BerbixRetryOptions } from './client';
+export { isRetryable, parseRetryAfter, type RequestSafety } from './retry';
+export {
+  computeWebhookSignature,
+  verifyWebhookSignature,
+  WEBHOOK_TOLERANCE_SECONDS,
+  type VerifyWebhookSignatureInput,
+} from './webhook';
