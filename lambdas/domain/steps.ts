@@ -1,0 +1,68 @@
+/** Berbix's `next_step` vocabulary (the only source of truth for what comes next). */
+export const NEXT_STEPS = [
+  'upload_document_front',
+  'upload_document_back',
+  'upload_selfie_basic',
+  'upload_selfie_liveness',
+  'done',
+] as const;
+export type NextStep = (typeof NEXT_STEPS)[number];
+
+/** A document image a client can upload through a presigned POST. */
+export const DOCUMENT_STEPS = ['document_front', 'document_back'] as const;
+export type DocumentStep = (typeof DOCUMENT_STEPS)[number];
+
+/** Every kind of object stored under `uploads/`: the two image sides and barcode scans. */
+export const UPLOAD_STEPS = ['document_front', 'document_back', 'id_scan'] as const;
+export type UploadStep = (typeof UPLOAD_STEPS)[number];
+
+/** Where the state machine goes for a `next_step` (mirrors the `RouteNextStep` Choice state). */
+export type Route = 'AwaitDocumentFront' | 'AwaitDocumentBack' | 'FetchResult' | 'Unsupported';
+
+export function isNextStep(value: unknown): value is NextStep {
+  return typeof value === 'string' && (NEXT_STEPS as readonly string[]).includes(value);
+}
+
+export function isDocumentStep(value: unknown): value is DocumentStep {
+  return typeof value === 'string' && (DOCUMENT_STEPS as readonly string[]).includes(value);
+}
+
+/** The document side Berbix asks for, or undefined when it asks for none (done, selfies). */
+export function documentStepFor(nextStep: NextStep): DocumentStep | undefined {
+  switch (nextStep) {
+    case 'upload_document_front':
+      return 'document_front';
+    case 'upload_document_back':
+      return 'document_back';
+    default:
+      return undefined;
+  }
+}
+
+export function nextStepFor(step: DocumentStep): NextStep {
+  return step === 'document_front' ? 'upload_document_front' : 'upload_document_back';
+}
+
+/** Selfie steps are not part of this deployment's templates; they end the verification as failed. */
+export function routeNextStep(nextStep: NextStep): Route {
+  switch (nextStep) {
+    case 'upload_document_front':
+      return 'AwaitDocumentFront';
+    case 'upload_document_back':
+      return 'AwaitDocumentBack';
+    case 'done':
+      return 'FetchResult';
+    default:
+      return 'Unsupported';
+  }
+}
+
+/**
+ * Whether an upload of `step` is what Berbix asks for now. A barcode scan is offered at any
+ * document step: Berbix answers a scan it does not want with a 409 carrying the step it expects.
+ */
+export function acceptsUpload(nextStep: NextStep, step: UploadStep): boolean {
+  const awaited = documentStepFor(nextStep);
+  if (awaited === undefined) return false;
+  return step === 'id_scan' || step === awaited;
+}
