@@ -175,7 +175,15 @@ export class BerbixClient {
       body.api_only_options = options;
     }
     const parsed = await this.#call(
-      { operation, method: 'POST', path: '/v0/transactions', safety: 'unsafe', body },
+      {
+        operation,
+        method: 'POST',
+        path: '/v0/transactions',
+        safety: 'unsafe',
+        body,
+        // Personal data Berbix might echo in an error.
+        secrets: [input.email, input.phone].filter((v): v is string => typeof v === 'string'),
+      },
       tokenResponse,
       call,
     );
@@ -189,7 +197,11 @@ export class BerbixClient {
    * `POST /v0/tokens` with the refresh token. Berbix omits the refresh token from the answer, so
    * the one given is kept (a new one, if Berbix ever sends one, wins). Idempotent.
    */
-  async refreshTokens(refreshToken: string, call: CallOptions = {}): Promise<BerbixTokens> {
+  refreshTokens(refreshToken: string, call: CallOptions = {}): Promise<BerbixTokens> {
+    return this.#refreshTokens(refreshToken, call, []);
+  }
+
+  async #refreshTokens(refreshToken: string, call: CallOptions, secrets: string[]): Promise<BerbixTokens> {
     const operation = 'refreshTokens';
     requireText(refreshToken, 'refreshToken', operation);
     const parsed = await this.#call(
@@ -199,7 +211,7 @@ export class BerbixClient {
         path: '/v0/tokens',
         safety: 'idempotent',
         body: { grant_type: 'refresh_token', refresh_token: refreshToken },
-        secrets: [refreshToken],
+        secrets: [refreshToken, ...secrets],
       },
       tokenResponse,
       call,
@@ -242,7 +254,7 @@ export class BerbixClient {
       }
       return entry;
     });
-    return this.#withSession(session, 'clientToken', call, (token) =>
+    return this.#withSession(session, 'clientToken', call, (token, secrets) =>
       this.#call(
         {
           operation,
@@ -251,6 +263,7 @@ export class BerbixClient {
           safety: 'unsafe',
           bearer: token,
           body: { images: wire },
+          secrets: [...secrets, ...wire.flatMap(binarySecrets)],
         },
         uploadResponse,
         call,
@@ -266,14 +279,19 @@ export class BerbixClient {
   ): Promise<UploadOutcome> {
     const operation = 'uploadIdScan';
     if (scan?.scanType !== 'pdf417') throw invalidInput(operation, 'scanType must be pdf417');
-    const body = {
-      id_scans: [
-        { scan_type: 'pdf417', extracted_data: toBase64(scan.extractedData, 'extractedData', operation) },
-      ],
-    };
-    return this.#withSession(session, 'clientToken', call, (token) =>
+    const extractedData = toBase64(scan.extractedData, 'extractedData', operation);
+    const body = { id_scans: [{ scan_type: 'pdf417', extracted_data: extractedData }] };
+    return this.#withSession(session, 'clientToken', call, (token, secrets) =>
       this.#call(
-        { operation, method: 'POST', path: '/v0/idscans/upload', safety: 'unsafe', bearer: token, body },
+        {
+          operation,
+          method: 'POST',
+          path: '/v0/idscans/upload',
+          safety: 'unsafe',
+          bearer: token,
+          body,
+          secrets: [...secrets, extractedData],
+        },
         uploadResponse,
         call,
       ),
@@ -282,7 +300,7 @@ export class BerbixClient {
 
   /** `GET /v0/transactions` with the access token: the verification result. Idempotent. */
   async getTransaction(session: TokenSession, call: CallOptions = {}): Promise<BerbixTransaction> {
-    return this.#withSession(session, 'accessToken', call, (token) =>
+    return this.#withSession(session, 'accessToken', call, (token, secrets) =>
       this.#call(
         {
           operation: 'getTransaction',
@@ -290,6 +308,7 @@ export class BerbixClient {
           path: '/v0/transactions',
           safety: 'idempotent',
           bearer: token,
+          secrets,
         },
         transactionResponse,
         call,
@@ -299,7 +318,7 @@ export class BerbixClient {
 
   /** `DELETE /v0/transactions` with the access token; Berbix answers 204. Idempotent. */
   async deleteTransaction(session: TokenSession, call: CallOptions = {}): Promise<void> {
-    await this.#withSession(session, 'accessToken', call, (token) =>
+    await this.#withSession(session, 'accessToken', call, (token, secrets) =>
       this.#call(
         {
           operation: 'deleteTransaction',
@@ -307,6 +326,7 @@ export class BerbixClient {
           path: '/v0/transactions',
           safety: 'idempotent',
           bearer: token,
+          secrets,
         },
         null,
         call,
@@ -347,7 +367,7 @@ export class BerbixClient {
     session: TokenSession,
     which: 'accessToken' | 'clientToken',
     call: CallOptions,
-    send: (token: string) => Promise<T>,
+    send: (token: string, secrets: string[]) => Promise<T>,
   ): Promise<T> {
     if (!session?.tokens || typeof session.tokens.refreshToken !== 'string') {
       throw new TypeError('BerbixClient: a TokenSession with tokens is required');
@@ -357,12 +377,12 @@ export class BerbixClient {
       await this.#refresh(session, call);
     const used = session.tokens[which];
     try {
-      return await send(used);
+      return await send(used, sessionSecrets(session));
     } catch (error) {
       if (!(error instanceof BerbixAuthError) || error.status !== 401) throw error;
       // A concurrent call may already have refreshed; only refresh if we used the current token.
       if (session.tokens[which] === used) await this.#refresh(session, call);
-      return send(session.tokens[which]);
+      return send(session.tokens[which], [...sessionSecrets(session), used]);
     }
   }
 
@@ -372,7 +392,7 @@ export class BerbixClient {
     if (running) return running;
     const refreshing = (async () => {
       try {
-        const fresh = await this.refreshTokens(session.tokens.refreshToken, call);
+        const fresh = await this.#refreshTokens(session.tokens.refreshToken, call, sessionSecrets(session));
         session.tokens = fresh;
         await session.onTokensRefreshed?.(fresh);
         return fresh;
@@ -538,6 +558,20 @@ export class BerbixClient {
 }
 
 // ---- helpers -----------------------------------------------------------------------------
+
+/** Every credential of a session, for scrubbing Berbix's error text. */
+function sessionSecrets(session: TokenSession): string[] {
+  const { accessToken, clientToken, refreshToken } = session.tokens;
+  return [accessToken, clientToken, refreshToken];
+}
+
+/** The base64 payloads of one wire image (image data and barcode data are never echoed). */
+function binarySecrets(entry: Record<string, unknown>): string[] {
+  const barcode = (
+    entry.supplementary_data as { extracted_barcode?: { extracted_data?: string } } | undefined
+  )?.extracted_barcode?.extracted_data;
+  return [entry.data as string, ...(barcode ? [barcode] : [])];
+}
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
