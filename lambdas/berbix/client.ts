@@ -72,6 +72,11 @@ export interface BerbixClientOptions {
   random?: () => number;
 }
 
+/** Per-call options plus the call's absolute deadline (epoch ms), shared by its refresh and repeat. */
+interface CallContext extends CallOptions {
+  deadline?: number;
+}
+
 interface RequestSpec {
   operation: BerbixOperation;
   method: 'GET' | 'POST' | 'DELETE';
@@ -103,6 +108,9 @@ const DEFAULTS = {
   refreshMarginMs: 60_000,
   userAgent: 'berbix-serverless',
 } as const;
+
+// A retry is only started if at least this much of the budget (or the whole attempt timeout) is left.
+const MIN_ATTEMPT_MS = 1_000;
 
 // Error codes that prove the request never left this process.
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -201,7 +209,7 @@ export class BerbixClient {
     return this.#refreshTokens(refreshToken, call, []);
   }
 
-  async #refreshTokens(refreshToken: string, call: CallOptions, secrets: string[]): Promise<BerbixTokens> {
+  async #refreshTokens(refreshToken: string, call: CallContext, secrets: string[]): Promise<BerbixTokens> {
     const operation = 'refreshTokens';
     requireText(refreshToken, 'refreshToken', operation);
     const parsed = await this.#call(
@@ -254,7 +262,7 @@ export class BerbixClient {
       }
       return entry;
     });
-    return this.#withSession(session, 'clientToken', call, (token, secrets) =>
+    return this.#withSession(session, 'clientToken', call, (token, secrets, ctx) =>
       this.#call(
         {
           operation,
@@ -266,7 +274,7 @@ export class BerbixClient {
           secrets: [...secrets, ...wire.flatMap(binarySecrets)],
         },
         uploadResponse,
-        call,
+        ctx,
       ),
     );
   }
@@ -281,7 +289,7 @@ export class BerbixClient {
     if (scan?.scanType !== 'pdf417') throw invalidInput(operation, 'scanType must be pdf417');
     const extractedData = toBase64(scan.extractedData, 'extractedData', operation);
     const body = { id_scans: [{ scan_type: 'pdf417', extracted_data: extractedData }] };
-    return this.#withSession(session, 'clientToken', call, (token, secrets) =>
+    return this.#withSession(session, 'clientToken', call, (token, secrets, ctx) =>
       this.#call(
         {
           operation,
@@ -293,14 +301,14 @@ export class BerbixClient {
           secrets: [...secrets, extractedData],
         },
         uploadResponse,
-        call,
+        ctx,
       ),
     );
   }
 
   /** `GET /v0/transactions` with the access token: the verification result. Idempotent. */
   async getTransaction(session: TokenSession, call: CallOptions = {}): Promise<BerbixTransaction> {
-    return this.#withSession(session, 'accessToken', call, (token, secrets) =>
+    return this.#withSession(session, 'accessToken', call, (token, secrets, ctx) =>
       this.#call(
         {
           operation: 'getTransaction',
@@ -311,14 +319,14 @@ export class BerbixClient {
           secrets,
         },
         transactionResponse,
-        call,
+        ctx,
       ),
     );
   }
 
   /** `DELETE /v0/transactions` with the access token; Berbix answers 204. Idempotent. */
   async deleteTransaction(session: TokenSession, call: CallOptions = {}): Promise<void> {
-    await this.#withSession(session, 'accessToken', call, (token, secrets) =>
+    await this.#withSession(session, 'accessToken', call, (token, secrets, ctx) =>
       this.#call(
         {
           operation: 'deleteTransaction',
@@ -329,7 +337,7 @@ export class BerbixClient {
           secrets,
         },
         null,
-        call,
+        ctx,
       ),
     );
   }
@@ -367,27 +375,29 @@ export class BerbixClient {
     session: TokenSession,
     which: 'accessToken' | 'clientToken',
     call: CallOptions,
-    send: (token: string, secrets: string[]) => Promise<T>,
+    send: (token: string, secrets: string[], ctx: CallContext) => Promise<T>,
   ): Promise<T> {
+    // One budget for the whole call: refresh, request and the repeat after a 401.
+    const ctx: CallContext = { ...call, deadline: this.#now() + this.#retry.maxTotalMs };
     if (!session?.tokens || typeof session.tokens.refreshToken !== 'string') {
       throw new TypeError('BerbixClient: a TokenSession with tokens is required');
     }
     const { tokens } = session;
     if (!tokens[which] || tokens.expiresAt - this.#now() <= this.#refreshMarginMs)
-      await this.#refresh(session, call);
+      await this.#refresh(session, ctx);
     const used = session.tokens[which];
     try {
-      return await send(used, sessionSecrets(session));
+      return await send(used, sessionSecrets(session), ctx);
     } catch (error) {
       if (!(error instanceof BerbixAuthError) || error.status !== 401) throw error;
       // A concurrent call may already have refreshed; only refresh if we used the current token.
-      if (session.tokens[which] === used) await this.#refresh(session, call);
-      return send(session.tokens[which], [...sessionSecrets(session), used]);
+      if (session.tokens[which] === used) await this.#refresh(session, ctx);
+      return send(session.tokens[which], [...sessionSecrets(session), used], ctx);
     }
   }
 
   /** One refresh per session at a time; the result is written back and handed to the caller. */
-  #refresh(session: TokenSession, call: CallOptions): Promise<BerbixTokens> {
+  #refresh(session: TokenSession, call: CallContext): Promise<BerbixTokens> {
     const running = this.#refreshing.get(session);
     if (running) return running;
     const refreshing = (async () => {
@@ -407,18 +417,18 @@ export class BerbixClient {
   // ---- transport ---------------------------------------------------------------------------
 
   /** Sends with retries, then maps the final response to a value or a typed error. */
-  async #call<S extends z.ZodType>(spec: RequestSpec, schema: S, call: CallOptions): Promise<z.output<S>>;
-  async #call(spec: RequestSpec, schema: null, call: CallOptions): Promise<void>;
-  async #call(spec: RequestSpec, schema: z.ZodType | null, call: CallOptions): Promise<unknown> {
-    const started = this.#now();
-    const deadline = started + this.#retry.maxTotalMs;
+  async #call<S extends z.ZodType>(spec: RequestSpec, schema: S, call: CallContext): Promise<z.output<S>>;
+  async #call(spec: RequestSpec, schema: null, call: CallContext): Promise<void>;
+  async #call(spec: RequestSpec, schema: z.ZodType | null, call: CallContext): Promise<unknown> {
+    const deadline = call.deadline ?? this.#now() + this.#retry.maxTotalMs;
+    const attemptTimeoutMs = call.timeoutMs ?? this.#timeoutMs;
     const payload = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - this.#now();
       const outcome = await this.#attempt(
         spec,
         payload,
-        Math.max(1, Math.min(call.timeoutMs ?? this.#timeoutMs, remaining)),
+        Math.max(1, Math.min(attemptTimeoutMs, remaining)),
         call.signal,
       );
 
@@ -446,8 +456,9 @@ export class BerbixClient {
       const delay =
         retryAfterMs ??
         backoffDelayMs(attempt, this.#retry.baseDelayMs, this.#retry.maxDelayMs, this.#random);
-      // Give up rather than wait past the budget; the error carries Retry-After for the caller.
-      if (this.#now() + delay >= deadline) throw fail();
+      // Give up rather than wait past the budget (the error carries Retry-After for the caller), or
+      // start an attempt with too little time left: a cut-off upload could not be repeated.
+      if (this.#now() + delay + Math.min(attemptTimeoutMs, MIN_ATTEMPT_MS) > deadline) throw fail();
       if (!(await sleep(delay, call.signal))) {
         throw networkError(
           spec.operation,
@@ -546,12 +557,9 @@ export class BerbixClient {
     }
     if (status === 410) return new BerbixGoneError('the transaction no longer exists', init);
     if (status === 413) return new BerbixPayloadTooLargeError('the request is too large', init);
-    if (status === 429)
-      return new BerbixRateLimitedError('rate limited', {
-        ...init,
-        ...(retryAfterMs !== undefined && { retryAfterMs }),
-      });
-    if (status >= 500) return new BerbixServerError('server error', init);
+    const withRetryAfter = { ...init, ...(retryAfterMs !== undefined && { retryAfterMs }) };
+    if (status === 429) return new BerbixRateLimitedError('rate limited', withRetryAfter);
+    if (status >= 500) return new BerbixServerError('server error', withRetryAfter);
     if (status >= 400) return new BerbixRequestError('request refused', init);
     return new BerbixProtocolError(`unexpected HTTP status ${status}`, { ...init, retryable: false });
   }

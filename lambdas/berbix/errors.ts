@@ -112,9 +112,17 @@ export class BerbixRateLimitedError extends BerbixError {
   }
 }
 
-/** 5xx. */
+/** 5xx; `retryAfterMs` when Berbix sent Retry-After (typically with a 503). */
 export class BerbixServerError extends BerbixError {
   override name = 'BerbixServerError';
+  readonly retryAfterMs?: number;
+  constructor(summary: string, init: BerbixErrorInit & { retryAfterMs?: number }) {
+    super(summary, init);
+    if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
+  }
+  protected override extraJson(): Record<string, unknown> {
+    return { retryAfterMs: this.retryAfterMs };
+  }
 }
 
 /** Any other 4xx: the request itself is wrong; repeating it will not help. */

@@ -28,7 +28,7 @@ function client(overrides: Partial<BerbixClientOptions> = {}): BerbixClient {
   return new BerbixClient({
     apiSecret: API_SECRET,
     baseUrl: server.url,
-    timeoutMs: 2_000,
+    timeoutMs: 5_000,
     retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, maxTotalMs: 10_000 },
     now: () => NOW,
     ...overrides,

@@ -23,7 +23,7 @@ function client(overrides: Partial<BerbixClientOptions> = {}): BerbixClient {
   return new BerbixClient({
     apiSecret: 'secret_test_retry',
     baseUrl: server.url,
-    timeoutMs: 2_000,
+    timeoutMs: 5_000,
     retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, maxTotalMs: 10_000 },
     ...overrides,
   });
@@ -180,6 +180,24 @@ describe('rate limiting', () => {
     );
     await expect(client().getTransaction(session())).resolves.toMatchObject({ id: 1 });
     expect(server.requests).toHaveLength(2);
+  });
+  it('passes a 503 Retry-After beyond the budget on to the caller of an upload', async () => {
+    server.handle((_req, res) => json(res, 503, { code: 503 }, { 'Retry-After': '600' }));
+    const error = await rejection(client().uploadImages(session(), [FRONT]));
+    expect(error).toBeInstanceOf(BerbixServerError);
+    expect(error).toMatchObject({ status: 503, retryAfterMs: 600_000, retryable: true, attempts: 1 });
+  });
+
+  it('retries a token refresh on 429 and 5xx like every idempotent call', async () => {
+    server.handle((_req, res, n) =>
+      n === 1
+        ? json(res, 429, {}, { 'Retry-After': '0' })
+        : n === 2
+          ? json(res, 502, {})
+          : json(res, 200, CREATED),
+    );
+    await expect(client().refreshTokens('r')).resolves.toMatchObject({ accessToken: 'a' });
+    expect(server.requests.map((r) => r.path)).toEqual(['/v0/tokens', '/v0/tokens', '/v0/tokens']);
   });
 });
 
