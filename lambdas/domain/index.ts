@@ -5,3 +5,4 @@ export * from './status';
 export * from './steps';
 export * from './upload-key';
 export * from './verification';
+export * from './errors';

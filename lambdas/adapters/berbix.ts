@@ -1,0 +1,37 @@
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { BerbixClient, type BerbixTokens, type TokenSession } from '../berbix';
+import { VerificationGoneError } from '../domain';
+import type { VerificationRepository } from './repository';
+import { getBerbixSecrets } from './secrets';
+
+let client: Promise<BerbixClient> | undefined;
+
+/** One Berbix client per cold start, built once the API secret has been read. */
+export function getBerbixClient(
+  secrets: SecretsManagerClient,
+  config: { berbixSecretArn: string; berbixApiUrl: string },
+): Promise<BerbixClient> {
+  client ??= getBerbixSecrets(secrets, config.berbixSecretArn).then(
+    ({ apiSecret }) => new BerbixClient({ apiSecret, baseUrl: config.berbixApiUrl }),
+  );
+  client.catch(() => (client = undefined));
+  return client;
+}
+
+/** For tests: forget the client (e.g. when the fake Berbix moves to another port). */
+export function resetBerbixClient(): void {
+  client = undefined;
+}
+
+/** The transaction's tokens, with refreshed tokens written back to DynamoDB as soon as Berbix issues them. */
+export async function tokenSession(
+  repo: VerificationRepository,
+  verificationId: string,
+): Promise<TokenSession> {
+  const tokens = await repo.getTokens(verificationId);
+  if (!tokens) throw new VerificationGoneError(verificationId);
+  return {
+    tokens,
+    onTokensRefreshed: (fresh: BerbixTokens) => repo.putTokens(verificationId, fresh),
+  };
+}

@@ -1,0 +1,40 @@
+import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+
+export const EVENT_SOURCE = 'berbix-serverless';
+export const VERIFICATION_COMPLETED = 'VerificationCompleted';
+
+/** The event's detail: identifiers and the decision only. Fields and flags stay behind GET /result. */
+export interface VerificationCompletedDetail {
+  verificationId: string;
+  customerUid: string;
+  action: string | null;
+  completedAt: string;
+}
+
+export class VerificationEvents {
+  readonly #client: EventBridgeClient;
+  readonly #busName: string;
+
+  constructor(client: EventBridgeClient, busName: string) {
+    this.#client = client;
+    this.#busName = busName;
+  }
+
+  async completed(detail: VerificationCompletedDetail): Promise<void> {
+    const out = await this.#client.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: this.#busName,
+            Source: EVENT_SOURCE,
+            DetailType: VERIFICATION_COMPLETED,
+            Detail: JSON.stringify(detail),
+          },
+        ],
+      }),
+    );
+    if ((out.FailedEntryCount ?? 0) > 0) {
+      throw new Error(`PutEvents refused the event: ${out.Entries?.[0]?.ErrorCode ?? 'unknown'}`);
+    }
+  }
+}

@@ -1,0 +1,532 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { BerbixTokens, BerbixTransaction } from '../berbix';
+import {
+  allowedPredecessors,
+  nextStepFor,
+  type DocumentStep,
+  type ResultSummary,
+  type UploadKey,
+  type UploadOutcome,
+  type Verification,
+  type VerificationStatus,
+} from '../domain';
+
+export const BERBIX_TRANSACTION_INDEX = 'byBerbixTransaction';
+const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+const metaKey = (id: string) => ({ pk: `V#${id}`, sk: 'META' });
+const itemKey = (id: string, sk: 'TOKENS' | 'RESULT' | 'CREATE') => ({ pk: `V#${id}`, sk });
+const idempotencyKey = (sub: string, key: string) => ({ pk: `IDEMPOTENCY#${sub}#${key}`, sk: 'IDEMPOTENCY' });
+
+export interface CreateInputs {
+  email?: string;
+  phone?: string;
+}
+
+export interface IdempotencyRecord {
+  verificationId: string;
+  requestHash: string;
+}
+
+export interface CachedResult {
+  transaction: BerbixTransaction;
+  fetchedAt: string;
+}
+
+export interface RepositoryOptions {
+  dataRetentionDays: number;
+  now?: () => Date;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string })?.name === 'ConditionalCheckFailedException'
+  );
+}
+
+/** Writes that lost a conditional check return false instead of throwing. */
+async function conditional(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Builds `#status IN (:s0, :s1, …)` for the statuses a transition may start from. */
+function statusIn(statuses: readonly VerificationStatus[]) {
+  const values: Record<string, VerificationStatus> = {};
+  statuses.forEach((s, i) => (values[`:from${i}`] = s));
+  return { expression: `#status IN (${Object.keys(values).join(', ')})`, values };
+}
+
+function toVerification(item: Record<string, unknown> | undefined): Verification | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, ttl: _ttl, ...rest } = item;
+  return rest as unknown as Verification;
+}
+
+/**
+ * The single table of verifications (see docs/architecture.md, "DynamoDB"). Every state change
+ * that races with another writer is a conditional update.
+ */
+export class VerificationRepository {
+  readonly #db: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #retentionSeconds: number;
+  readonly #now: () => Date;
+
+  constructor(db: DynamoDBDocumentClient, tableName: string, options: RepositoryOptions) {
+    this.#db = db;
+    this.#table = tableName;
+    this.#retentionSeconds = options.dataRetentionDays * 24 * 60 * 60;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  #timestamp(): string {
+    return this.#now().toISOString();
+  }
+
+  #ttl(seconds = this.#retentionSeconds): number {
+    return Math.floor(this.#now().getTime() / 1000) + seconds;
+  }
+
+  async get(id: string): Promise<Verification | undefined> {
+    const out = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: metaKey(id), ConsistentRead: true }),
+    );
+    return toVerification(out.Item);
+  }
+
+  /** META and, when given, the personal create inputs (deleted once Berbix has them), atomically. */
+  async create(verification: Verification, inputs: CreateInputs = {}): Promise<void> {
+    const hasInputs = inputs.email !== undefined || inputs.phone !== undefined;
+    await this.#db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.#table,
+              Item: { ...metaKey(verification.id), ...verification },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          ...(hasInputs
+            ? [
+                {
+                  Put: {
+                    TableName: this.#table,
+                    Item: { ...itemKey(verification.id, 'CREATE'), ...inputs, ttl: this.#ttl() },
+                  },
+                },
+              ]
+            : []),
+        ],
+      }),
+    );
+  }
+
+  /** Reserves an Idempotency-Key for a new verification; on a repeat, returns the earlier record. */
+  async claimIdempotencyKey(
+    sub: string,
+    key: string,
+    record: IdempotencyRecord,
+  ): Promise<{ claimed: true } | { claimed: false; existing: IdempotencyRecord | undefined }> {
+    const claimed = await conditional(() =>
+      this.#db.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { ...idempotencyKey(sub, key), ...record, ttl: this.#ttl(IDEMPOTENCY_TTL_SECONDS) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    if (claimed) return { claimed: true };
+    const out = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: idempotencyKey(sub, key), ConsistentRead: true }),
+    );
+    const item = out.Item as IdempotencyRecord | undefined;
+    return {
+      claimed: false,
+      existing: item ? { verificationId: item.verificationId, requestHash: item.requestHash } : undefined,
+    };
+  }
+
+  async releaseIdempotencyKey(sub: string, key: string): Promise<void> {
+    await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: idempotencyKey(sub, key) }));
+  }
+
+  async getCreateInputs(id: string): Promise<CreateInputs> {
+    const out = await this.#db.send(new GetCommand({ TableName: this.#table, Key: itemKey(id, 'CREATE') }));
+    const item = out.Item ?? {};
+    return {
+      ...(typeof item.email === 'string' ? { email: item.email } : {}),
+      ...(typeof item.phone === 'string' ? { phone: item.phone } : {}),
+    };
+  }
+
+  async getTokens(id: string): Promise<BerbixTokens | undefined> {
+    const out = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: itemKey(id, 'TOKENS'), ConsistentRead: true }),
+    );
+    if (!out.Item) return undefined;
+    const { accessToken, clientToken, refreshToken, expiresAt, transactionId } = out.Item;
+    return { accessToken, clientToken, refreshToken, expiresAt, transactionId } as BerbixTokens;
+  }
+
+  async putTokens(id: string, tokens: BerbixTokens): Promise<void> {
+    const { accessToken, clientToken, refreshToken, expiresAt, transactionId } = tokens;
+    await this.#db.send(
+      new PutCommand({
+        TableName: this.#table,
+        Item: {
+          ...itemKey(id, 'TOKENS'),
+          accessToken,
+          clientToken,
+          refreshToken,
+          expiresAt,
+          transactionId,
+          ttl: this.#ttl(),
+        },
+      }),
+    );
+  }
+
+  /** After Berbix's create: tokens stored, the transaction linked, the personal inputs dropped. */
+  async recordTransactionCreated(
+    id: string,
+    created: { tokens: BerbixTokens; nextStep: Verification['nextStep'] & string },
+  ): Promise<boolean> {
+    await this.putTokens(id, created.tokens);
+    const ok = await conditional(() =>
+      this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: metaKey(id),
+          UpdateExpression: 'SET berbixTransactionId = :tx, nextStep = :next, updatedAt = :now',
+          ConditionExpression: '#status = :creating',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':tx': String(created.tokens.transactionId),
+            ':next': created.nextStep,
+            ':now': this.#timestamp(),
+            ':creating': 'creating',
+          },
+        }),
+      ),
+    );
+    await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: itemKey(id, 'CREATE') }));
+    return ok;
+  }
+
+  /**
+   * The state machine waits for `step`: the task token is kept here with the attempt an upload
+   * must carry. Returns the updated verification, or undefined if it is gone or closed.
+   */
+  async startAwaiting(id: string, step: DocumentStep, taskToken: string): Promise<Verification | undefined> {
+    const current = await this.get(id);
+    if (!current) return undefined;
+    const attempt = (current.attempts[step] ?? 0) + 1;
+    const from = statusIn(allowedPredecessors('awaiting_upload'));
+    try {
+      const out = await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: metaKey(id),
+          UpdateExpression:
+            'SET awaiting = :awaiting, #status = :awaitingUpload, nextStep = :next, updatedAt = :now',
+          ConditionExpression: from.expression,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ...from.values,
+            ':awaiting': { step, attempt, taskToken, claimed: false },
+            ':awaitingUpload': 'awaiting_upload',
+            ':next': nextStepFor(step),
+            ':now': this.#timestamp(),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toVerification(out.Attributes);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Records which id-scan object answers the current wait (a later scan replaces an earlier one). */
+  async setAwaitedScanKey(id: string, attempt: number, scanKey: string): Promise<boolean> {
+    return conditional(() =>
+      this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: metaKey(id),
+          UpdateExpression: 'SET awaiting.scanKey = :key, updatedAt = :now',
+          ConditionExpression:
+            '#status = :awaitingUpload AND awaiting.attempt = :attempt AND awaiting.claimed = :false AND attribute_exists(awaiting.taskToken)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':key': scanKey,
+            ':now': this.#timestamp(),
+            ':awaitingUpload': 'awaiting_upload',
+            ':attempt': attempt,
+            ':false': false,
+          },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * The single claim of an upload: succeeds for exactly one object per wait — the awaited step and
+   * attempt (or the recorded id-scan key), not yet claimed, with a task token to resume.
+   * Returns the task token to resume, or undefined when the upload is a duplicate, stale or late.
+   */
+  async claimUpload(upload: UploadKey, key: string): Promise<string | undefined> {
+    const stepCondition = upload.step === 'id_scan' ? 'awaiting.scanKey = :key' : 'awaiting.step = :step';
+    try {
+      const out = await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: metaKey(upload.verificationId),
+          UpdateExpression:
+            'SET awaiting.claimed = :true, awaiting.uploadKey = :key, #status = :processing, updatedAt = :now',
+          ConditionExpression: `#status = :awaitingUpload AND awaiting.attempt = :attempt AND awaiting.claimed = :false AND attribute_exists(awaiting.taskToken) AND ${stepCondition}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':true': true,
+            ':false': false,
+            ':key': key,
+            ':processing': 'processing',
+            ':awaitingUpload': 'awaiting_upload',
+            ':attempt': upload.attempt,
+            ':now': this.#timestamp(),
+            ...(upload.step === 'id_scan' ? {} : { ':step': upload.step }),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toVerification(out.Attributes)?.awaiting?.taskToken;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Records what Berbix (or the local image check) said about the claimed upload `key`. Only the
+   * claimed key can be recorded, once: a retried submit finds `lastSubmittedKey` and stops.
+   */
+  async recordUploadOutcome(
+    id: string,
+    input: { key: string; step: DocumentStep | 'id_scan'; outcome: UploadOutcome },
+  ): Promise<boolean> {
+    const { key, step, outcome } = input;
+    const accepted = step !== 'id_scan' && outcome.nextStep !== nextStepFor(step);
+    return conditional(() =>
+      this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: metaKey(id),
+          UpdateExpression:
+            [
+              'SET nextStep = :next, issues = :issues, issueDetails = :details, lastSubmittedKey = :key, updatedAt = :now',
+              'attempts.#step = if_not_exists(attempts.#step, :zero) + :one',
+              ...(accepted ? ['acceptedKeys.#step = :key'] : []),
+            ].join(', ') + ' REMOVE awaiting',
+          ConditionExpression: '#status = :processing AND awaiting.uploadKey = :key',
+          ExpressionAttributeNames: { '#status': 'status', '#step': step },
+          ExpressionAttributeValues: {
+            ':next': outcome.nextStep,
+            ':issues': outcome.issues,
+            ':details': outcome.issueDetails,
+            ':key': key,
+            ':now': this.#timestamp(),
+            ':zero': 0,
+            ':one': 1,
+            ':processing': 'processing',
+          },
+        }),
+      ),
+    );
+  }
+
+  async recordFailureReason(id: string, reason: string): Promise<void> {
+    await this.#db
+      .send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: metaKey(id),
+          UpdateExpression: 'SET failureReason = :reason, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':reason': reason, ':now': this.#timestamp() },
+        }),
+      )
+      .catch((error) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+
+  /** Caches Berbix's result and completes the verification. False when it can no longer complete. */
+  async recordResult(
+    id: string,
+    transaction: BerbixTransaction,
+    summary: ResultSummary,
+  ): Promise<Verification | undefined> {
+    const now = this.#timestamp();
+    await this.putResult(id, transaction);
+    const from = statusIn(allowedPredecessors('completed'));
+    try {
+      const out = await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: metaKey(id),
+          UpdateExpression:
+            'SET #status = :completed, resultSummary = :summary, nextStep = :done, completedAt = if_not_exists(completedAt, :now), updatedAt = :now REMOVE awaiting',
+          ConditionExpression: from.expression,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ...from.values,
+            ':completed': 'completed',
+            ':summary': summary,
+            ':done': 'done',
+            ':now': now,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toVerification(out.Attributes);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async putResult(id: string, transaction: BerbixTransaction): Promise<void> {
+    await this.#db.send(
+      new PutCommand({
+        TableName: this.#table,
+        Item: { ...itemKey(id, 'RESULT'), transaction, fetchedAt: this.#timestamp(), ttl: this.#ttl() },
+      }),
+    );
+  }
+
+  /** Refreshes a completed verification's summary after Berbix changed its decision. */
+  async updateResultSummary(id: string, summary: ResultSummary): Promise<boolean> {
+    return conditional(() =>
+      this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: metaKey(id),
+          UpdateExpression: 'SET resultSummary = :summary, updatedAt = :now',
+          ConditionExpression: '#status = :completed',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':summary': summary,
+            ':now': this.#timestamp(),
+            ':completed': 'completed',
+          },
+        }),
+      ),
+    );
+  }
+
+  async getResult(id: string): Promise<CachedResult | undefined> {
+    const out = await this.#db.send(new GetCommand({ TableName: this.#table, Key: itemKey(id, 'RESULT') }));
+    if (!out.Item) return undefined;
+    return {
+      transaction: out.Item.transaction as BerbixTransaction,
+      fetchedAt: out.Item.fetchedAt as string,
+    };
+  }
+
+  /** Ends a verification as failed or abandoned; the wait is dropped so late uploads resume nothing. */
+  async close(id: string, outcome: 'failed' | 'abandoned', reason: string): Promise<boolean> {
+    const from = statusIn(allowedPredecessors(outcome).filter((s) => s !== outcome));
+    return conditional(() =>
+      this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: metaKey(id),
+          UpdateExpression:
+            'SET #status = :outcome, failureReason = if_not_exists(failureReason, :reason), updatedAt = :now REMOVE awaiting',
+          ConditionExpression: from.expression,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ...from.values,
+            ':outcome': outcome,
+            ':reason': reason,
+            ':now': this.#timestamp(),
+          },
+        }),
+      ),
+    );
+  }
+
+  async markImagesDeleted(id: string): Promise<void> {
+    await conditional(() =>
+      this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: metaKey(id),
+          UpdateExpression:
+            'SET imagesDeletedAt = :now, updatedAt = :now REMOVE acceptedKeys.document_front, acceptedKeys.document_back',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':now': this.#timestamp() },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Deletes tokens, the cached result and create inputs, and leaves a `deleted` tombstone that
+   * keeps only what ownership and auditing need (id, customer uid, dates).
+   */
+  async tombstone(id: string): Promise<void> {
+    for (const sk of ['TOKENS', 'RESULT', 'CREATE'] as const) {
+      await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: itemKey(id, sk) }));
+    }
+    const now = this.#timestamp();
+    await conditional(() =>
+      this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: metaKey(id),
+          UpdateExpression:
+            'SET #status = :deleted, deletedAt = :now, updatedAt = :now, issues = :none, issueDetails = :empty, acceptedKeys = :empty ' +
+            'REMOVE awaiting, resultSummary, berbixTransactionId, lastSubmittedKey, idCountry, idType, failureReason',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':deleted': 'deleted', ':now': now, ':none': [], ':empty': {} },
+        }),
+      ),
+    );
+  }
+
+  /** The verification a Berbix transaction belongs to (webhooks), via the `byBerbixTransaction` GSI. */
+  async findIdByBerbixTransaction(transactionId: string): Promise<string | undefined> {
+    const out = await this.#db.send(
+      new QueryCommand({
+        TableName: this.#table,
+        IndexName: BERBIX_TRANSACTION_INDEX,
+        KeyConditionExpression: 'berbixTransactionId = :tx',
+        ExpressionAttributeValues: { ':tx': transactionId },
+        Limit: 1,
+      }),
+    );
+    const pk = out.Items?.[0]?.pk;
+    return typeof pk === 'string' && pk.startsWith('V#') ? pk.slice(2) : undefined;
+  }
+}

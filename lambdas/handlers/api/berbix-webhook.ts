@@ -1,0 +1,49 @@
+import { verifyWebhookSignature } from '../../berbix';
+import { getBerbixClient, tokenSession } from '../../adapters/berbix';
+import { dynamoDb, secretsManager } from '../../adapters/clients';
+import { VerificationRepository } from '../../adapters/repository';
+import { getBerbixSecrets } from '../../adapters/secrets';
+import { loadConfig } from '../../config';
+import { HttpError, jsonResponse, logger, publicHandler, rawBody } from '../../middleware';
+
+const config = loadConfig(['tableName', 'berbixSecretArn', 'berbixApiUrl', 'dataRetentionDays']);
+const repo = new VerificationRepository(dynamoDb, config.tableName, config);
+
+const received = () => jsonResponse(200, { received: true });
+
+/**
+ * POST /webhooks/berbix: the signature is checked on the raw body before anything is parsed.
+ * For a completed verification the cached result is fetched again (e.g. a manual review changed
+ * the action); for others the state machine will fetch it once Berbix says `done`.
+ */
+export const handler = publicHandler(async (event) => {
+  const { webhookSecret } = await getBerbixSecrets(secretsManager, config.berbixSecretArn);
+  if (!webhookSecret) throw new Error('The Berbix secret has no webhookSecret');
+  const body = rawBody(event);
+  const signatureHeader = event.headers?.['x-berbix-signature'];
+  if (!verifyWebhookSignature({ secret: webhookSecret, rawBody: body, signatureHeader })) {
+    throw new HttpError(401, 'invalid_signature', 'The Berbix signature is missing, invalid or too old');
+  }
+  let transactionId: unknown;
+  try {
+    transactionId = (JSON.parse(body) as { transaction_id?: unknown })?.transaction_id;
+  } catch {
+    throw new HttpError(400, 'invalid_request', 'The body is not valid JSON');
+  }
+  if (typeof transactionId !== 'number' && typeof transactionId !== 'string') {
+    throw new HttpError(400, 'invalid_request', 'The body has no transaction_id');
+  }
+  const id = await repo.findIdByBerbixTransaction(String(transactionId));
+  const verification = id ? await repo.get(id) : undefined;
+  if (!verification || verification.status !== 'completed') return received();
+
+  const session = await tokenSession(repo, verification.id);
+  const transaction = await (await getBerbixClient(secretsManager, config)).getTransaction(session);
+  await repo.putResult(verification.id, transaction);
+  await repo.updateResultSummary(verification.id, {
+    action: transaction.action ?? null,
+    flags: transaction.flags ?? [],
+  });
+  logger.info('Result refreshed from webhook', { verificationId: verification.id });
+  return received();
+});

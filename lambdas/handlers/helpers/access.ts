@@ -1,0 +1,61 @@
+import type { VerificationRepository } from '../../adapters/repository';
+import {
+  acceptsUpload,
+  acceptsUploads,
+  verificationIdParam,
+  type Awaiting,
+  type UploadStep,
+  type Verification,
+} from '../../domain';
+import { HttpError, notFound, type AuthContext } from '../../middleware';
+
+/** The verification the caller may see: its creator's, or any for the backend. Others are 404. */
+export async function loadOwned(
+  repo: VerificationRepository,
+  rawId: string | undefined,
+  auth: AuthContext,
+): Promise<Verification> {
+  const id = verificationIdParam.safeParse(rawId);
+  if (!id.success) throw notFound();
+  const verification = await repo.get(id.data);
+  if (!verification) throw notFound();
+  if (!auth.isBackend && verification.customerUid !== auth.sub) throw notFound();
+  return verification;
+}
+
+export function requireBackend(auth: AuthContext): void {
+  if (!auth.isBackend)
+    throw new HttpError(403, 'insufficient_scope', 'This operation needs the backend scope');
+}
+
+/**
+ * The wait an upload of `step` would answer, or the 409 that explains why there is none:
+ * closed, not created yet, an upload being processed, or a step Berbix does not ask for now.
+ */
+export function awaitedUpload(verification: Verification, step: UploadStep): Awaiting {
+  const { status, nextStep, awaiting } = verification;
+  if (!acceptsUploads(verification)) {
+    throw new HttpError(409, 'verification_closed', 'This verification accepts no more uploads', { status });
+  }
+  if (status === 'creating') {
+    throw new HttpError(409, 'verification_not_ready', 'The verification is being created; retry shortly', {
+      status,
+    });
+  }
+  if (status !== 'awaiting_upload' || !awaiting?.taskToken || awaiting.claimed) {
+    throw new HttpError(
+      409,
+      'upload_in_progress',
+      'An upload is being processed; retry when status is awaiting_upload',
+      {
+        status,
+      },
+    );
+  }
+  if (!nextStep || !acceptsUpload(nextStep, step)) {
+    throw new HttpError(409, 'step_out_of_order', `Berbix expects ${nextStep ?? 'nothing'} now`, {
+      next_step: nextStep ?? null,
+    });
+  }
+  return awaiting;
+}
