@@ -89,10 +89,11 @@ function findSubfile(text: string, start: number, entries: number): { type: 'DL'
     const length = Number(list.slice(i * 10 + 6, i * 10 + 10));
     for (const shift of [0, -1, 1]) {
       const at = start + offset + shift;
-      if (text.slice(at, at + 2) === type) {
-        if (at + length > text.length + 1) throw new BarcodeUnreadable('the subfile is truncated');
-        return { type, body: text.slice(at + 2, at + length) };
-      }
+      if (text.slice(at, at + 2) !== type) continue;
+      // The subfile ends at its CR terminator; the declared length is only a hint (often wrong).
+      const terminator = text.indexOf('\r', at);
+      const end = terminator >= 0 ? terminator : Math.min(text.length, at + length);
+      return { type, body: text.slice(at + 2, end) };
     }
   }
   throw new BarcodeUnreadable('no DL or ID subfile');
