@@ -1,0 +1,169 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledge } from './verification-function';
+
+/** Who may call a route. */
+export type RouteAccess =
+  /** An end-user app (client scope) or the customer's backend (backend scope). */
+  | 'clientOrBackend'
+  /** The customer's backend only (backend scope). */
+  | 'backend'
+  /** No JWT; the handler authenticates the request itself (say how in `publicReason`). */
+  | 'public';
+
+export interface ApiRoute {
+  readonly method: apigw.HttpMethod;
+  /** Route path, e.g. `/verifications/{id}`. */
+  readonly path: string;
+  readonly handler: IFunction;
+  readonly access: RouteAccess;
+  /** Required for `public` routes: how the handler authenticates the caller instead. */
+  readonly publicReason?: string;
+}
+
+export interface ThrottlingProps {
+  /**
+   * Steady-state requests per second for the stage.
+   * @default 50
+   */
+  readonly rateLimit?: number;
+  /**
+   * Burst capacity for the stage.
+   * @default 100
+   */
+  readonly burstLimit?: number;
+}
+
+export interface VerificationApiProps {
+  readonly routes: readonly ApiRoute[];
+  /** Issuer (`iss`) the JWT authorizer accepts; its `/.well-known/openid-configuration` must be reachable. */
+  readonly jwtIssuer: string;
+  /** Audiences (`aud`, or `client_id` for access tokens) the JWT authorizer accepts. */
+  readonly jwtAudience: readonly string[];
+  /**
+   * Scope of end-user apps.
+   * @default 'verifications/client'
+   */
+  readonly clientScope?: string;
+  /**
+   * Scope of the customer's backend.
+   * @default 'verifications/backend'
+   */
+  readonly backendScope?: string;
+  /**
+   * Browser origins allowed by CORS. Empty means no CORS configuration.
+   * @default []
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * Stage throttling.
+   * @default { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly throttling?: ThrottlingProps;
+  /**
+   * Retention of the access-log group.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * The HTTP API (API Gateway v2, payload format 2.0): a JWT authorizer with per-route scopes, a
+ * `$default` stage with throttling and JSON access logs (no headers, bodies or query strings).
+ */
+export class VerificationApi extends Construct {
+  public readonly httpApi: apigw.HttpApi;
+  public readonly stage: apigw.HttpStage;
+  public readonly authorizer: HttpJwtAuthorizer;
+  public readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: VerificationApiProps) {
+    super(scope, id);
+    const {
+      clientScope = 'verifications/client',
+      backendScope = 'verifications/backend',
+      allowedOrigins = [],
+      throttling = {},
+      logRetention = RetentionDays.ONE_MONTH,
+    } = props;
+    if (props.jwtAudience.length === 0) throw new Error('jwtAudience must name at least one audience');
+    if (clientScope === backendScope) throw new Error('clientScope and backendScope must differ');
+
+    this.authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwtIssuer, {
+      jwtAudience: [...props.jwtAudience],
+      identitySource: ['$request.header.Authorization'],
+    });
+
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'berbix-serverless verifications API',
+      createDefaultStage: false,
+      corsPreflight:
+        allowedOrigins.length > 0
+          ? {
+              allowOrigins: [...allowedOrigins],
+              allowMethods: [
+                apigw.CorsHttpMethod.GET,
+                apigw.CorsHttpMethod.POST,
+                apigw.CorsHttpMethod.DELETE,
+              ],
+              allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+            }
+          : undefined,
+    });
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: throttling.rateLimit ?? 50, burstLimit: throttling.burstLimit ?? 100 },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTimeEpoch',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            sourceIp: '$context.identity.sourceIp',
+          }),
+        ),
+      },
+    });
+
+    const scopesFor: Record<Exclude<RouteAccess, 'public'>, string[]> = {
+      clientOrBackend: [clientScope, backendScope],
+      backend: [backendScope],
+    };
+    for (const route of props.routes) {
+      const integration = new HttpLambdaIntegration(`${route.method}${route.path}`, route.handler);
+      if (route.access === 'public') {
+        if (!route.publicReason)
+          throw new Error(`public route ${route.method} ${route.path} needs a publicReason`);
+        const [created] = this.httpApi.addRoutes({ path: route.path, methods: [route.method], integration });
+        if (created) acknowledge(created, 'AwsSolutions-APIG4', route.publicReason);
+      } else {
+        this.httpApi.addRoutes({
+          path: route.path,
+          methods: [route.method],
+          integration,
+          authorizer: this.authorizer,
+          authorizationScopes: scopesFor[route.access],
+        });
+      }
+    }
+  }
+}

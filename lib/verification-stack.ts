@@ -1,0 +1,408 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { EventType } from 'aws-cdk-lib/aws-s3';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { VerificationApi, type ThrottlingProps } from './constructs/verification-api';
+import {
+  acknowledge,
+  acknowledgeKeyWrites,
+  VerificationFunction,
+  type VerificationFunctionProps,
+} from './constructs/verification-function';
+import { UPLOADS_PREFIX, VerificationStorage } from './constructs/verification-storage';
+import { VerificationWorkflow } from './constructs/verification-workflow';
+
+export interface VerificationStackProps extends StackProps {
+  /** The Berbix API-only template key transactions are created with. */
+  readonly templateKey: string;
+
+  /**
+   * Base URL of the Berbix API.
+   * @default 'https://api.berbix.com'
+   */
+  readonly berbixApiUrl?: string;
+
+  /** Issuer (`iss`) of the JWTs the API accepts. */
+  readonly jwtIssuer: string;
+
+  /** Audiences the API accepts. */
+  readonly jwtAudience: readonly string[];
+
+  /**
+   * JWT scope of end-user apps.
+   * @default 'verifications/client'
+   */
+  readonly clientScope?: string;
+
+  /**
+   * JWT scope of the customer's backend (results, deletion, any verification).
+   * @default 'verifications/backend'
+   */
+  readonly backendScope?: string;
+
+  /**
+   * Browser origins allowed to call the API and POST uploads to the bucket (exact origins, no `*`).
+   * @default [] (no CORS)
+   */
+  readonly allowedOrigins?: readonly string[];
+
+  /**
+   * How long raw images are kept after a verification completes.
+   * @default Duration.seconds(0) (deleted right away)
+   */
+  readonly imageRetention?: Duration;
+
+  /**
+   * Safety-net S3 lifecycle expiry of everything under `uploads/`, whole days.
+   * @default Duration.days(1)
+   */
+  readonly rawUploadExpiration?: Duration;
+
+  /**
+   * Days Berbix tokens and cached personal data (the result) live in DynamoDB (TTL).
+   * @default 30
+   */
+  readonly dataRetentionDays?: number;
+
+  /**
+   * A wait for an upload times out after this; the verification becomes `abandoned`.
+   * @default Duration.days(1)
+   */
+  readonly abandonAfter?: Duration;
+
+  /**
+   * How long `POST /verifications` waits for Berbix before answering `202 creating`.
+   * @default Duration.seconds(8)
+   */
+  readonly createWait?: Duration;
+
+  /**
+   * Lifetime of a presigned upload form.
+   * @default Duration.minutes(5)
+   */
+  readonly uploadUrlTtl?: Duration;
+
+  /**
+   * Retention of every log group (functions, state machine, API access logs).
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+
+  /**
+   * API stage throttling.
+   * @default { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly throttling?: ThrottlingProps;
+
+  /**
+   * Removal policy of the key, buckets and table.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Folder with the handler sources (tests point it at fixtures).
+   * @default `lambdas/handlers`
+   */
+  readonly handlersDir?: string;
+
+  /**
+   * The state machine's ASL file.
+   * @default `statemachine/verification.asl.json`
+   */
+  readonly definitionFile?: string;
+}
+
+/** Upper bound of a presigned upload's `content-length-range`: Berbix's 20 MiB image limit. */
+export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+
+/**
+ * The berbix-serverless verification pipeline: HTTP API → Lambdas → Standard state machine with
+ * callback waits resumed by S3 uploads, DynamoDB for state, Berbix behind it.
+ * Function ids, environment variables and grants follow docs/architecture.md.
+ */
+export class VerificationStack extends Stack {
+  public readonly storage: VerificationStorage;
+  public readonly workflow: VerificationWorkflow;
+  public readonly api: VerificationApi;
+  public readonly functions: Readonly<Record<string, VerificationFunction>>;
+  public readonly uploadFailures: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: VerificationStackProps) {
+    super(scope, id, props);
+    const {
+      templateKey,
+      berbixApiUrl = 'https://api.berbix.com',
+      clientScope = 'verifications/client',
+      backendScope = 'verifications/backend',
+      allowedOrigins = [],
+      imageRetention = Duration.seconds(0),
+      dataRetentionDays = 30,
+      abandonAfter = Duration.days(1),
+      createWait = Duration.seconds(8),
+      uploadUrlTtl = Duration.minutes(5),
+      logRetention = RetentionDays.ONE_MONTH,
+      removalPolicy = RemovalPolicy.RETAIN,
+      handlersDir,
+    } = props;
+    if (!templateKey) throw new Error('templateKey is required');
+    if (!Number.isInteger(dataRetentionDays) || dataRetentionDays < 1) {
+      throw new Error(`dataRetentionDays must be a positive integer, got ${dataRetentionDays}`);
+    }
+    // A Task's TimeoutSeconds (the abandonment wait) must be a positive integer, at most a year.
+    const abandonAfterSeconds = abandonAfter.toSeconds();
+    if (abandonAfterSeconds < 1 || abandonAfterSeconds > 365 * 86400) {
+      throw new Error(
+        `abandonAfter must be between 1 second and 365 days, got ${abandonAfter.toHumanString()}`,
+      );
+    }
+    if (createWait.toMilliseconds() >= 25_000)
+      throw new Error('createWait must stay well under the 30 s API timeout');
+
+    this.storage = new VerificationStorage(this, 'Storage', {
+      allowedOrigins,
+      rawUploadExpiration: props.rawUploadExpiration,
+      removalPolicy,
+    });
+    const { table, bucket, secret, key } = this.storage;
+
+    // Every function writes items with a TTL, so every one reads DATA_RETENTION_DAYS.
+    const make = (fnId: string, handlerPath: string, extra: Partial<VerificationFunctionProps> = {}) =>
+      new VerificationFunction(this, fnId, {
+        handlerPath,
+        handlersDir,
+        logRetention,
+        ...extra,
+      }).addEnvironments({
+        DATA_RETENTION_DAYS: String(dataRetentionDays),
+      });
+    const berbix = { BERBIX_API_URL: berbixApiUrl };
+    const scopes = { CLIENT_SCOPE: clientScope, BACKEND_SCOPE: backendScope };
+    const sfnTimeout = { timeout: Duration.seconds(60) };
+
+    // --- state-machine tasks -------------------------------------------------------------------
+    const createTransaction = make('CreateTransactionFn', 'sfn/create-transaction', sfnTimeout)
+      .bindTable(table, 'readWrite')
+      .bindSecret(secret)
+      .addEnvironments({ ...berbix, BERBIX_TEMPLATE_KEY: templateKey });
+    const awaitUpload = make('AwaitUploadFn', 'sfn/await-upload').bindTable(table, 'readWrite');
+    const submitUpload = make('SubmitUploadFn', 'sfn/submit-upload', {
+      // Reads up to 20 MiB from S3 and sends it base64-encoded: memory and time for that.
+      memorySize: 1024,
+      timeout: Duration.seconds(120),
+    })
+      .bindTable(table, 'readWrite')
+      .bindBucket(bucket, ['read', 'delete'])
+      .bindSecret(secret)
+      .addEnvironments(berbix);
+    const fetchResult = make('FetchResultFn', 'sfn/fetch-result', sfnTimeout)
+      .bindTable(table, 'readWrite')
+      .bindSecret(secret)
+      .addEnvironments({ ...berbix });
+    // The account's default bus: customers subscribe with rules, no extra bus to manage.
+    const bus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    bus.grantPutEventsTo(fetchResult);
+    fetchResult.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
+    const deleteImages = make('DeleteImagesFn', 'sfn/delete-images', sfnTimeout)
+      .bindTable(table, 'readWrite')
+      .bindBucket(bucket, ['read', 'delete']);
+    const closeVerification = make('CloseVerificationFn', 'sfn/close-verification', sfnTimeout)
+      .bindTable(table, 'readWrite')
+      .bindBucket(bucket, ['read', 'delete']);
+
+    this.workflow = new VerificationWorkflow(this, 'Workflow', {
+      functions: {
+        CreateTransaction: createTransaction,
+        AwaitUpload: awaitUpload,
+        SubmitUpload: submitUpload,
+        FetchResult: fetchResult,
+        DeleteImages: deleteImages,
+        CloseVerification: closeVerification,
+      },
+      definitionFile: props.definitionFile,
+      logRetention,
+    });
+    const { stateMachine } = this.workflow;
+
+    // --- S3 upload events ------------------------------------------------------------------------
+    this.uploadFailures = new sqs.Queue(this, 'UploadReceivedFailures', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      this.uploadFailures,
+      'AwsSolutions-SQS3',
+      'This queue is itself the failure destination (DLQ) of UploadReceivedFn async invocations.',
+    );
+    const uploadReceived = make('UploadReceivedFn', 's3/upload-received', {
+      onFailure: new SqsDestination(this.uploadFailures),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    })
+      .bindTable(table, 'readWrite')
+      .bindBucket(bucket, ['delete']);
+    acknowledgeKeyWrites(uploadReceived, 'failed events go to the DLQ, encrypted with the stack key');
+    stateMachine.grantTaskResponse(uploadReceived);
+    uploadReceived.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+    bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(uploadReceived), {
+      prefix: UPLOADS_PREFIX,
+    });
+    // CDK's singleton that applies the bucket notification configuration at deploy time.
+    const notificationsHandler = this.node.tryFindChild(
+      'BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
+    );
+    if (notificationsHandler) {
+      acknowledge(
+        notificationsHandler,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'CDK-owned deploy-time handler for Custom::S3BucketNotifications; it only needs basic logging.',
+      );
+    }
+
+    // --- HTTP API handlers -----------------------------------------------------------------------
+    const createVerification = make('CreateVerificationFn', 'api/create-verification', {
+      timeout: Duration.seconds(createWait.toSeconds({ integral: false }) + 10),
+    })
+      .bindTable(table, 'readWrite')
+      .addEnvironments({
+        ...scopes,
+        STATE_MACHINE_ARN: stateMachine.stateMachineArn,
+        CREATE_WAIT_MS: String(createWait.toMilliseconds()),
+        ABANDON_AFTER_SECONDS: String(abandonAfterSeconds),
+        IMAGE_RETENTION_SECONDS: String(imageRetention.toSeconds()),
+      });
+    stateMachine.grantStartExecution(createVerification);
+    const getVerification = make('GetVerificationFn', 'api/get-verification')
+      .bindTable(table, 'read')
+      .addEnvironments(scopes);
+    const createUpload = make('CreateUploadFn', 'api/create-upload')
+      .bindTable(table, 'readWrite')
+      .bindBucket(bucket, ['put'])
+      .addEnvironments({
+        ...scopes,
+        UPLOAD_URL_TTL_SECONDS: String(uploadUrlTtl.toSeconds()),
+        MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
+      });
+    const reuseFront = make('ReuseFrontFn', 'api/reuse-front')
+      .bindTable(table, 'readWrite')
+      .bindBucket(bucket, ['read', 'put'])
+      .addEnvironments(scopes);
+    const submitIdScan = make('SubmitIdScanFn', 'api/submit-id-scan')
+      .bindTable(table, 'readWrite')
+      .bindBucket(bucket, ['put'])
+      .addEnvironments(scopes);
+    const getResult = make('GetResultFn', 'api/get-result').bindTable(table, 'read').addEnvironments(scopes);
+    const deleteVerification = make('DeleteVerificationFn', 'api/delete-verification', {
+      timeout: Duration.seconds(30),
+    })
+      .bindTable(table, 'readWrite')
+      .bindBucket(bucket, ['read', 'delete'])
+      .bindSecret(secret)
+      .addEnvironments({ ...scopes, ...berbix, STATE_MACHINE_ARN: stateMachine.stateMachineArn });
+    stateMachine.grantExecution(deleteVerification, 'states:StopExecution');
+    acknowledge(
+      deleteVerification.executionRole,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.getLogicalId(stateMachine.node.defaultChild as never)}"}]}]}:*]`,
+      'StopExecution on executions of this one state machine (an execution ARN is known only at run time).',
+    );
+    const berbixWebhook = make('BerbixWebhookFn', 'api/berbix-webhook')
+      .bindTable(table, 'readWrite')
+      .bindSecret(secret)
+      .addEnvironments({ ...berbix });
+
+    this.functions = {
+      CreateTransactionFn: createTransaction,
+      AwaitUploadFn: awaitUpload,
+      SubmitUploadFn: submitUpload,
+      FetchResultFn: fetchResult,
+      DeleteImagesFn: deleteImages,
+      CloseVerificationFn: closeVerification,
+      UploadReceivedFn: uploadReceived,
+      CreateVerificationFn: createVerification,
+      GetVerificationFn: getVerification,
+      CreateUploadFn: createUpload,
+      ReuseFrontFn: reuseFront,
+      SubmitIdScanFn: submitIdScan,
+      GetResultFn: getResult,
+      DeleteVerificationFn: deleteVerification,
+      BerbixWebhookFn: berbixWebhook,
+    };
+
+    this.api = new VerificationApi(this, 'Api', {
+      jwtIssuer: props.jwtIssuer,
+      jwtAudience: props.jwtAudience,
+      clientScope,
+      backendScope,
+      allowedOrigins,
+      throttling: props.throttling,
+      logRetention,
+      routes: [
+        {
+          method: HttpMethod.POST,
+          path: '/verifications',
+          handler: createVerification,
+          access: 'clientOrBackend',
+        },
+        {
+          method: HttpMethod.GET,
+          path: '/verifications/{id}',
+          handler: getVerification,
+          access: 'clientOrBackend',
+        },
+        {
+          method: HttpMethod.DELETE,
+          path: '/verifications/{id}',
+          handler: deleteVerification,
+          access: 'backend',
+        },
+        {
+          method: HttpMethod.POST,
+          path: '/verifications/{id}/uploads',
+          handler: createUpload,
+          access: 'clientOrBackend',
+        },
+        {
+          method: HttpMethod.POST,
+          path: '/verifications/{id}/document-back/reuse-front',
+          handler: reuseFront,
+          access: 'clientOrBackend',
+        },
+        {
+          method: HttpMethod.POST,
+          path: '/verifications/{id}/id-scans',
+          handler: submitIdScan,
+          access: 'clientOrBackend',
+        },
+        { method: HttpMethod.GET, path: '/verifications/{id}/result', handler: getResult, access: 'backend' },
+        {
+          method: HttpMethod.POST,
+          path: '/webhooks/berbix',
+          handler: berbixWebhook,
+          access: 'public',
+          publicReason:
+            'Berbix cannot send our JWTs; the handler verifies the Berbix HMAC-SHA256 signature on the raw body instead (401 otherwise).',
+        },
+      ],
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.stage.url,
+      description: 'Base URL of the verifications API',
+    });
+    new CfnOutput(this, 'UploadsBucketName', { value: bucket.bucketName });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
+    new CfnOutput(this, 'BerbixSecretArn', {
+      value: secret.secretArn,
+      description: 'Put {"apiSecret","webhookSecret"} here after deploy',
+    });
+    new CfnOutput(this, 'UploadFailuresQueueUrl', { value: this.uploadFailures.queueUrl });
+  }
+}

@@ -1,0 +1,114 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { stackPropsFromContext } from '../../lib/context';
+import { DEFAULT_HANDLERS_DIR } from '../../lib/constructs/verification-function';
+import { DEFAULT_DEFINITION_FILE } from '../../lib/constructs/verification-workflow';
+import { VerificationStack, type VerificationStackProps } from '../../lib/verification-stack';
+
+/** Function construct id → handler entry under the handlers folder, as docs/architecture.md lists them. */
+export const HANDLER_OF: Readonly<Record<string, string>> = {
+  CreateVerificationFn: 'api/create-verification',
+  GetVerificationFn: 'api/get-verification',
+  CreateUploadFn: 'api/create-upload',
+  ReuseFrontFn: 'api/reuse-front',
+  SubmitIdScanFn: 'api/submit-id-scan',
+  GetResultFn: 'api/get-result',
+  DeleteVerificationFn: 'api/delete-verification',
+  BerbixWebhookFn: 'api/berbix-webhook',
+  CreateTransactionFn: 'sfn/create-transaction',
+  AwaitUploadFn: 'sfn/await-upload',
+  SubmitUploadFn: 'sfn/submit-upload',
+  FetchResultFn: 'sfn/fetch-result',
+  DeleteImagesFn: 'sfn/delete-images',
+  CloseVerificationFn: 'sfn/close-verification',
+  UploadReceivedFn: 's3/upload-received',
+};
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+
+/**
+ * The real handlers and ASL when they exist; the throwaway fixtures under test/infra/fixtures
+ * only while the other half of the pipeline has not landed yet.
+ */
+export function sources(): { handlersDir: string; definitionFile: string; real: boolean } {
+  const handlersReal = Object.values(HANDLER_OF).every((p) =>
+    existsSync(path.join(DEFAULT_HANDLERS_DIR, `${p}.ts`)),
+  );
+  const aslReal = existsSync(DEFAULT_DEFINITION_FILE);
+  return {
+    handlersDir: handlersReal ? DEFAULT_HANDLERS_DIR : path.join(FIXTURES, 'handlers'),
+    definitionFile: aslReal ? DEFAULT_DEFINITION_FILE : path.join(FIXTURES, 'verification.asl.json'),
+    real: handlersReal && aslReal,
+  };
+}
+
+export interface Synthesized {
+  readonly stack: VerificationStack;
+  readonly template: Template;
+  /** The cdk-nag / CloudFormation validation report written by the synth (when `nag` was on). */
+  readonly report: ValidationReport | undefined;
+  /** The synth error, when validation failed (its message lists the findings). */
+  readonly error: Error | undefined;
+  /** Removes the temporary cloud assembly. */
+  cleanup(): void;
+}
+
+export interface ValidationReport {
+  pluginReports: {
+    pluginName: string;
+    conclusion: string;
+    violations: Violation[];
+    suppressedViolations?: (Violation & { acknowledgedId: string; reason: string; acknowledgedAt: string })[];
+  }[];
+}
+
+export interface Violation {
+  ruleName: string;
+  severity: string;
+  violatingConstructs: { constructPath: string }[];
+}
+
+/**
+ * Synthesizes the stack once (seconds: it bundles 15 functions) with the app's context defaults
+ * and optional overrides; with `nag`, cdk-nag AwsSolutions runs as in bin/app.ts.
+ */
+export function synthesize(
+  overrides: Partial<VerificationStackProps> = {},
+  opts: { nag?: boolean } = {},
+): Synthesized {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'berbix-infra-'));
+  const app = new App({ outdir });
+  const { stackName, ...props } = stackPropsFromContext(() => undefined);
+  const { handlersDir, definitionFile } = sources();
+  const stack = new VerificationStack(app, stackName, {
+    handlersDir,
+    definitionFile,
+    ...props,
+    ...overrides,
+  });
+  if (opts.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  let error: Error | undefined;
+  try {
+    app.synth();
+  } catch (e) {
+    if (!opts.nag) throw e;
+    error = e as Error;
+  }
+  const reportFile = path.join(outdir, 'validation-report.json');
+  const report = existsSync(reportFile)
+    ? (JSON.parse(readFileSync(reportFile, 'utf8')) as ValidationReport)
+    : undefined;
+  return {
+    stack,
+    template: Template.fromJSON(
+      JSON.parse(readFileSync(path.join(outdir, `${stack.artifactId}.template.json`), 'utf8')),
+    ),
+    report,
+    error,
+    cleanup: () => rmSync(outdir, { recursive: true, force: true }),
+  };
+}
