@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StateMachine } from 'aws-local-stepfunctions';
+
+export const ASL_PATH = join(__dirname, '../../statemachine/verification.asl.json');
+
+export const SUBSTITUTIONS = [
+  'CreateTransactionFunctionArn',
+  'AwaitUploadFunctionArn',
+  'SubmitUploadFunctionArn',
+  'FetchResultFunctionArn',
+  'DeleteImagesFunctionArn',
+  'CloseVerificationFunctionArn',
+] as const;
+
+/** The definition as the stack deploys it: every `${…Arn}` replaced, nothing else touched. */
+export function loadDefinition(): Record<string, unknown> {
+  let text = readFileSync(ASL_PATH, 'utf8');
+  for (const name of SUBSTITUTIONS) {
+    text = text.replaceAll(
+      `\${${name}}`,
+      `arn:aws:lambda:us-east-1:000000000000:function:${name.replace(/FunctionArn$/, '')}`,
+    );
+  }
+  if (/\$\{[A-Za-z]+\}/.test(text)) throw new Error('unsubstituted placeholder left in the definition');
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** An error as a Lambda reports it to Step Functions: only the name matters to Retry and Catch. */
+export function taskError(name: string, message = name): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+export const VERIFICATION_ID = 'vrf_abcdefghijklmnopqrstuvwxyz';
+
+export interface Call {
+  state: string;
+  payload: Record<string, unknown>;
+}
+
+/** What a scripted "Lambda" does for one invocation: return its payload, or throw. */
+export type Step = Record<string, unknown> | Error;
+
+export interface Script {
+  create?: Step[];
+  /** Outcomes of successive SubmitUpload invocations. */
+  submit?: Step[];
+  /** Keys delivered to successive waits (front or back); `'never'` leaves the wait hanging. */
+  uploads?: Array<string | 'never' | Error>;
+  fetch?: Step[];
+  abandonAfterSeconds?: number;
+}
+
+export interface Outcome {
+  status: 'SUCCEEDED' | 'FAILED';
+  error?: string;
+  calls: Call[];
+  visited: string[];
+  output: unknown;
+}
+
+const LAMBDA_STATES = [
+  'CreateTransaction',
+  'SubmitUpload',
+  'FetchResult',
+  'DeleteImages',
+  'CloseAsAbandoned',
+  'CloseAsFailed',
+] as const;
+
+export function key(step: 'document_front' | 'document_back' | 'id_scan', attempt: number): string {
+  const ext = step === 'id_scan' ? 'pdf417' : 'jpg';
+  return `uploads/${VERIFICATION_ID}/${step}/${attempt}-0123456789abcdef.${ext}`;
+}
+
+/**
+ * Runs the real definition on aws-local-stepfunctions. Each Task state is answered by the script
+ * (in `lambda:invoke` shape, `{StatusCode, Payload}`); waits answer with the next scripted key.
+ */
+export async function runScenario(script: Script): Promise<Outcome> {
+  const calls: Call[] = [];
+  const queues: Record<string, Step[]> = {
+    CreateTransaction: [
+      ...(script.create ?? [{ verificationId: VERIFICATION_ID, nextStep: 'upload_document_front' }]),
+    ],
+    SubmitUpload: [...(script.submit ?? [])],
+    FetchResult: [...(script.fetch ?? [{ verificationId: VERIFICATION_ID }])],
+  };
+  const uploads = [...(script.uploads ?? [])];
+
+  const lambda = (state: string) => async (input: unknown) => {
+    const { FunctionName, Payload } = input as { FunctionName: string; Payload: Record<string, unknown> };
+    if (!FunctionName.startsWith('arn:aws:lambda:')) throw new Error(`${state}: bad FunctionName`);
+    calls.push({ state, payload: Payload });
+    const next = queues[state]?.shift() ?? { verificationId: Payload.verificationId };
+    if (next instanceof Error) throw next;
+    return { StatusCode: 200, Payload: next };
+  };
+  const wait = (state: string) => async (input: unknown) => {
+    const { Payload } = input as { Payload: Record<string, unknown> };
+    calls.push({ state, payload: Payload });
+    const next = uploads.shift();
+    if (next === undefined) throw new Error(`${state}: the script has no upload left`);
+    if (next instanceof Error) throw next;
+    if (next === 'never') return new Promise<never>(() => undefined);
+    return { key: next };
+  };
+
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {
+    AwaitDocumentFront: wait('AwaitDocumentFront'),
+    AwaitDocumentBack: wait('AwaitDocumentBack'),
+  };
+  for (const state of LAMBDA_STATES) handlers[state] = lambda(state);
+
+  const machine = new StateMachine(loadDefinition() as never);
+  const zero = Object.fromEntries(Object.keys(handlers).map((s) => [s, 0]));
+  const execution = machine.run(
+    {
+      verificationId: VERIFICATION_ID,
+      abandonAfterSeconds: script.abandonAfterSeconds ?? 86_400,
+      imageRetentionSeconds: 3600,
+    },
+    {
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        retryIntervalOverrides: zero,
+        waitTimeOverrides: { HoldImages: 0 },
+      },
+      context: { Task: { Token: 'local-task-token' } } as never,
+    },
+  );
+  const entered: string[] = [];
+  let failure: string | undefined;
+  const collect = (async () => {
+    for await (const event of execution.eventLogs) {
+      if (event.type === 'StateEntered') entered.push(event.state.name);
+      if (event.type === 'ExecutionFailed') failure = event.Error;
+    }
+  })();
+  try {
+    const output = await execution.result;
+    await collect;
+    return { status: 'SUCCEEDED', calls, visited: entered, output };
+  } catch (error) {
+    await collect.catch(() => undefined);
+    return {
+      status: 'FAILED',
+      error: failure ?? (error as Error).name,
+      calls,
+      visited: entered,
+      output: undefined,
+    };
+  }
+}

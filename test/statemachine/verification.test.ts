@@ -1,0 +1,270 @@
+import aslValidator from 'asl-validator';
+import { readFileSync } from 'node:fs';
+import {
+  ASL_PATH,
+  key,
+  loadDefinition,
+  runScenario,
+  taskError,
+  VERIFICATION_ID,
+  type Outcome,
+} from './harness';
+
+const tasks = (outcome: Outcome) => outcome.calls.map((c) => c.state);
+const submit = (nextStep: string) => ({ verificationId: VERIFICATION_ID, nextStep });
+const closes = (outcome: Outcome) =>
+  outcome.calls.filter((c) => c.state.startsWith('Close')).map((c) => c.payload);
+
+/** Fields a task payload may carry: identifiers, keys, steps and codes — never personal data. */
+const ALLOWED_PAYLOAD_FIELDS = new Set(['verificationId', 'step', 'taskToken', 'key', 'outcome', 'reason']);
+
+describe('the verification state machine definition', () => {
+  it('is valid ASL according to asl-validator, before and after substitution', () => {
+    const raw = JSON.parse(readFileSync(ASL_PATH, 'utf8'));
+    expect(aslValidator(raw, { checkArn: false }).isValid).toBe(true);
+    const substituted = aslValidator(loadDefinition());
+    expect(substituted.errors).toEqual([]);
+    expect(substituted.isValid).toBe(true);
+  });
+
+  it('uses exactly the six documented substitutions', () => {
+    const text = readFileSync(ASL_PATH, 'utf8');
+    const found = new Set([...text.matchAll(/\$\{([A-Za-z]+)\}/g)].map((m) => m[1]));
+    expect([...found].sort()).toEqual(
+      [
+        'AwaitUploadFunctionArn',
+        'CloseVerificationFunctionArn',
+        'CreateTransactionFunctionArn',
+        'DeleteImagesFunctionArn',
+        'FetchResultFunctionArn',
+        'SubmitUploadFunctionArn',
+      ].sort(),
+    );
+  });
+
+  it('waits for uploads with the callback pattern and a timeout taken from the execution input', () => {
+    const states = loadDefinition().States as Record<string, Record<string, unknown>>;
+    for (const name of ['AwaitDocumentFront', 'AwaitDocumentBack']) {
+      expect(states[name]!.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+      expect(states[name]!.TimeoutSecondsPath).toBe('$$.Execution.Input.abandonAfterSeconds');
+      expect((states[name]!.Parameters as { Payload: Record<string, string> }).Payload['taskToken.$']).toBe(
+        '$$.Task.Token',
+      );
+    }
+    expect(states.HoldImages).toMatchObject({ Type: 'Wait', SecondsPath: '$.imageRetentionSeconds' });
+  });
+});
+
+describe('executions of the real definition on aws-local-stepfunctions', () => {
+  it('completes a driver licence: front, back, result, image hold, image deletion', async () => {
+    const outcome = await runScenario({
+      uploads: [key('document_front', 1), key('document_back', 1)],
+      submit: [submit('upload_document_back'), submit('done')],
+    });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(tasks(outcome)).toEqual([
+      'CreateTransaction',
+      'AwaitDocumentFront',
+      'SubmitUpload',
+      'AwaitDocumentBack',
+      'SubmitUpload',
+      'FetchResult',
+      'DeleteImages',
+    ]);
+    expect(outcome.visited).toContain('HoldImages');
+    expect(outcome.visited.at(-1)).toBe('VerificationCompleted');
+    const submits = outcome.calls.filter((c) => c.state === 'SubmitUpload').map((c) => c.payload);
+    expect(submits).toEqual([
+      { verificationId: VERIFICATION_ID, key: key('document_front', 1) },
+      { verificationId: VERIFICATION_ID, key: key('document_back', 1) },
+    ]);
+    const waits = outcome.calls.filter((c) => c.state.startsWith('Await')).map((c) => c.payload);
+    expect(waits).toEqual([
+      { verificationId: VERIFICATION_ID, step: 'document_front', taskToken: 'local-task-token' },
+      { verificationId: VERIFICATION_ID, step: 'document_back', taskToken: 'local-task-token' },
+    ]);
+  });
+
+  it('passes nothing but ids, keys, steps and codes to any task', async () => {
+    const outcome = await runScenario({
+      uploads: [key('document_front', 1), key('document_back', 1)],
+      submit: [submit('upload_document_back'), taskError('BerbixPermanentError')],
+    });
+    for (const call of outcome.calls) {
+      for (const field of Object.keys(call.payload)) expect(ALLOWED_PAYLOAD_FIELDS).toContain(field);
+    }
+  });
+
+  it('skips the back for a passport when Berbix answers done after the front', async () => {
+    const outcome = await runScenario({ uploads: [key('document_front', 1)], submit: [submit('done')] });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(tasks(outcome)).not.toContain('AwaitDocumentBack');
+    expect(tasks(outcome)).toEqual([
+      'CreateTransaction',
+      'AwaitDocumentFront',
+      'SubmitUpload',
+      'FetchResult',
+      'DeleteImages',
+    ]);
+  });
+
+  it('waits for the front again after text_unreadable (the retake branch)', async () => {
+    const outcome = await runScenario({
+      uploads: [key('document_front', 1), key('document_front', 2), key('document_back', 1)],
+      submit: [submit('upload_document_front'), submit('upload_document_back'), submit('done')],
+    });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(tasks(outcome).filter((t) => t.startsWith('Await'))).toEqual([
+      'AwaitDocumentFront',
+      'AwaitDocumentFront',
+      'AwaitDocumentBack',
+    ]);
+  });
+
+  it('moves on when Berbix moves on after the last allowed attempt', async () => {
+    const outcome = await runScenario({
+      uploads: [
+        key('document_front', 1),
+        key('document_front', 2),
+        key('document_front', 3),
+        key('document_back', 1),
+      ],
+      submit: [
+        submit('upload_document_front'),
+        submit('upload_document_front'),
+        submit('upload_document_back'),
+        submit('done'),
+      ],
+    });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(tasks(outcome).filter((t) => t === 'AwaitDocumentFront')).toHaveLength(3);
+    expect(tasks(outcome)).toContain('FetchResult');
+  });
+
+  it('asks for the front again after unsupported_id_type and completes with a supported document', async () => {
+    const outcome = await runScenario({
+      create: [{ verificationId: VERIFICATION_ID, nextStep: 'upload_document_front' }],
+      uploads: [key('document_front', 1), key('document_front', 2)],
+      submit: [submit('upload_document_front'), submit('done')],
+    });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(tasks(outcome).filter((t) => t === 'SubmitUpload')).toHaveLength(2);
+  });
+
+  it('submits a barcode scan from the same wait and falls back to photos when Berbix says so', async () => {
+    const outcome = await runScenario({
+      uploads: [key('id_scan', 1), key('document_front', 1), key('document_back', 1)],
+      submit: [submit('upload_document_front'), submit('upload_document_back'), submit('done')],
+    });
+    expect(outcome.status).toBe('SUCCEEDED');
+    const submitted = outcome.calls.filter((c) => c.state === 'SubmitUpload').map((c) => c.payload.key);
+    expect(submitted).toEqual([key('id_scan', 1), key('document_front', 1), key('document_back', 1)]);
+  });
+
+  it('retries transient Berbix errors and then succeeds with the same upload', async () => {
+    const outcome = await runScenario({
+      create: [
+        taskError('BerbixTransientError'),
+        { verificationId: VERIFICATION_ID, nextStep: 'upload_document_front' },
+      ],
+      uploads: [key('document_front', 1)],
+      submit: [taskError('BerbixTransientError'), taskError('BerbixTransientError'), submit('done')],
+    });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(tasks(outcome).filter((t) => t === 'CreateTransaction')).toHaveLength(2);
+    const submits = outcome.calls.filter((c) => c.state === 'SubmitUpload');
+    expect(submits).toHaveLength(3);
+    expect(new Set(submits.map((c) => c.payload.key))).toEqual(new Set([key('document_front', 1)]));
+  });
+
+  it('fails the verification once transient errors outlast the retry budget', async () => {
+    const outcome = await runScenario({
+      uploads: [key('document_front', 1)],
+      submit: Array.from({ length: 10 }, () => taskError('BerbixTransientError')),
+    });
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('VerificationFailed');
+    expect(tasks(outcome).filter((t) => t === 'SubmitUpload')).toHaveLength(6); // 1 + MaxAttempts 5
+    expect(closes(outcome)).toEqual([
+      { verificationId: VERIFICATION_ID, outcome: 'failed', reason: 'BerbixTransientError' },
+    ]);
+  });
+
+  it('fails at once, without retrying, on a permanent Berbix error', async () => {
+    const outcome = await runScenario({
+      uploads: [key('document_front', 1)],
+      submit: [taskError('BerbixPermanentError', 'berbix_request_error_400')],
+    });
+    expect(outcome.status).toBe('FAILED');
+    expect(tasks(outcome)).toEqual([
+      'CreateTransaction',
+      'AwaitDocumentFront',
+      'SubmitUpload',
+      'CloseAsFailed',
+    ]);
+    expect(closes(outcome)).toEqual([
+      { verificationId: VERIFICATION_ID, outcome: 'failed', reason: 'BerbixPermanentError' },
+    ]);
+  });
+
+  it('routes by the next_step a 409 carries (a back upload Berbix answers with "front expected")', async () => {
+    const outcome = await runScenario({
+      uploads: [
+        key('document_front', 1),
+        key('document_back', 1),
+        key('document_front', 2),
+        key('document_back', 2),
+      ],
+      submit: [
+        submit('upload_document_back'),
+        submit('upload_document_front'), // SubmitUpload's answer to a 409 {next_step: upload_document_front}
+        submit('upload_document_back'),
+        submit('done'),
+      ],
+    });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(tasks(outcome).filter((t) => t.startsWith('Await'))).toEqual([
+      'AwaitDocumentFront',
+      'AwaitDocumentBack',
+      'AwaitDocumentFront',
+      'AwaitDocumentBack',
+    ]);
+  });
+
+  it('abandons the verification when no upload arrives before the wait times out', async () => {
+    const outcome = await runScenario({ abandonAfterSeconds: 1, uploads: ['never'] });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(tasks(outcome)).toEqual(['CreateTransaction', 'AwaitDocumentFront', 'CloseAsAbandoned']);
+    expect(closes(outcome)).toEqual([
+      { verificationId: VERIFICATION_ID, outcome: 'abandoned', reason: 'upload_timeout' },
+    ]);
+    expect(outcome.visited.at(-1)).toBe('VerificationAbandoned');
+  });
+
+  it('ends quietly, closing nothing, when the verification was deleted meanwhile', async () => {
+    const outcome = await runScenario({ uploads: [taskError('VerificationGoneError')] });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(closes(outcome)).toEqual([]);
+    expect(outcome.visited.at(-1)).toBe('VerificationGone');
+  });
+
+  it('fails the verification when Berbix asks for a step this flow does not collect', async () => {
+    const outcome = await runScenario({
+      uploads: [key('document_front', 1)],
+      submit: [submit('upload_selfie_basic')],
+    });
+    expect(outcome.status).toBe('FAILED');
+    expect(closes(outcome)).toEqual([
+      { verificationId: VERIFICATION_ID, outcome: 'failed', reason: 'UnsupportedNextStep' },
+    ]);
+  });
+
+  it('retries a wait whose Lambda invocation was throttled', async () => {
+    const outcome = await runScenario({
+      uploads: [taskError('Lambda.TooManyRequestsException'), key('document_front', 1)],
+      submit: [submit('done')],
+    });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(tasks(outcome).filter((t) => t === 'AwaitDocumentFront')).toHaveLength(2);
+  });
+});
