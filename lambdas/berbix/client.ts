@@ -112,6 +112,9 @@ const DEFAULTS = {
 // A retry is only started if at least this much of the budget (or the whole attempt timeout) is left.
 const MIN_ATTEMPT_MS = 1_000;
 
+// Visible ASCII only: what an Authorization header value can carry.
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
+
 // Error codes that prove the request never left this process.
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNABORTED']);
@@ -130,8 +133,8 @@ export class BerbixClient {
   readonly #refreshing = new WeakMap<TokenSession, Promise<BerbixTokens>>();
 
   constructor(options: BerbixClientOptions) {
-    if (typeof options.apiSecret !== 'string' || options.apiSecret.length === 0) {
-      throw new TypeError('BerbixClient: apiSecret is required');
+    if (typeof options.apiSecret !== 'string' || !HEADER_SAFE.test(options.apiSecret)) {
+      throw new TypeError('BerbixClient: apiSecret is required (visible ASCII characters only)');
     }
     this.#apiSecret = options.apiSecret;
     this.#basicAuth = `Basic ${Buffer.from(`${options.apiSecret}:`).toString('base64')}`;
@@ -262,7 +265,7 @@ export class BerbixClient {
       }
       return entry;
     });
-    return this.#withSession(session, 'clientToken', call, (token, secrets, ctx) =>
+    return this.#withSession('uploadImages', session, 'clientToken', call, (token, secrets, ctx) =>
       this.#call(
         {
           operation,
@@ -289,7 +292,7 @@ export class BerbixClient {
     if (scan?.scanType !== 'pdf417') throw invalidInput(operation, 'scanType must be pdf417');
     const extractedData = toBase64(scan.extractedData, 'extractedData', operation);
     const body = { id_scans: [{ scan_type: 'pdf417', extracted_data: extractedData }] };
-    return this.#withSession(session, 'clientToken', call, (token, secrets, ctx) =>
+    return this.#withSession('uploadIdScan', session, 'clientToken', call, (token, secrets, ctx) =>
       this.#call(
         {
           operation,
@@ -308,7 +311,7 @@ export class BerbixClient {
 
   /** `GET /v0/transactions` with the access token: the verification result. Idempotent. */
   async getTransaction(session: TokenSession, call: CallOptions = {}): Promise<BerbixTransaction> {
-    return this.#withSession(session, 'accessToken', call, (token, secrets, ctx) =>
+    return this.#withSession('getTransaction', session, 'accessToken', call, (token, secrets, ctx) =>
       this.#call(
         {
           operation: 'getTransaction',
@@ -326,7 +329,7 @@ export class BerbixClient {
 
   /** `DELETE /v0/transactions` with the access token; Berbix answers 204. Idempotent. */
   async deleteTransaction(session: TokenSession, call: CallOptions = {}): Promise<void> {
-    await this.#withSession(session, 'accessToken', call, (token, secrets, ctx) =>
+    await this.#withSession('deleteTransaction', session, 'accessToken', call, (token, secrets, ctx) =>
       this.#call(
         {
           operation: 'deleteTransaction',
@@ -372,6 +375,7 @@ export class BerbixClient {
    * within the margin, and once more on a 401 (then repeats the request once).
    */
   async #withSession<T>(
+    operation: BerbixOperation,
     session: TokenSession,
     which: 'accessToken' | 'clientToken',
     call: CallOptions,
@@ -386,6 +390,8 @@ export class BerbixClient {
     if (!tokens[which] || tokens.expiresAt - this.#now() <= this.#refreshMarginMs)
       await this.#refresh(session, ctx);
     const used = session.tokens[which];
+    // fetch would refuse it anyway, but after the request might be counted as sent.
+    if (!HEADER_SAFE.test(used)) throw invalidInput(operation, `the session's ${which} is malformed`);
     try {
       return await send(used, sessionSecrets(session), ctx);
     } catch (error) {

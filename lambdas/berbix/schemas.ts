@@ -9,11 +9,14 @@ const optionalString = optional(z.string());
 const integer = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);
 const text = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
+// Tokens end up in an Authorization header: visible ASCII only.
+const token = z.string().regex(/^[\x21-\x7e]+$/);
+
 export const tokenResponse = z.object({
   transaction_id: integer,
-  access_token: z.string().min(1),
-  client_token: z.string().min(1),
-  refresh_token: optionalString,
+  access_token: token,
+  client_token: token,
+  refresh_token: optional(token),
   expires_in: optional(z.number().nonnegative()),
   first_step: optional(z.enum(NEXT_STEPS)),
 });

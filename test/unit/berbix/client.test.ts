@@ -142,6 +142,22 @@ describe('the Berbix client endpoints', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('refuses a malformed session token before calling Berbix, without echoing it', async () => {
+    const error = await rejection(client().getTransaction(session({ accessToken: 'tok\r\nX-Injected: 1' })));
+    expect(error).toBeInstanceOf(BerbixRequestError);
+    expect(error).toMatchObject({ code: 'invalid_input', operation: 'getTransaction' });
+    expect(String(error)).not.toContain('Injected');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('refuses to be built without a usable API secret', () => {
+    expect(() => new BerbixClient({ apiSecret: '' })).toThrow(TypeError);
+    expect(() => new BerbixClient({ apiSecret: 'secret with spaces' })).toThrow(TypeError);
+    expect(() => new BerbixClient({ apiSecret: 'secret_test_x', baseUrl: 'ftp://berbix' })).toThrow(
+      TypeError,
+    );
+  });
+
   it('refreshes tokens with the refresh grant and keeps the refresh token the response omits', async () => {
     server.handle((_req, res) => json(res, 200, TOKEN_RESPONSE));
     const refreshed = await client().refreshTokens('refresh-1');
