@@ -16,7 +16,7 @@ type Fields = NonNullable<ImageDescription['fields']>;
 
 /** Runs a passport-only flow (id_type P) with the given fields on the photo page. */
 async function passportWith(fields: Fields, customerUid = 'user-results'): Promise<Tokens> {
-  const tokens = await ctx.client.create({ customerUid: 'user-results', idType: 'P', customerUid });
+  const tokens = await ctx.client.create({ idType: 'P', customerUid });
   const bytes = makeTestImage({ description: { document: 'passport', fields } });
   const result = await ctx.client.upload(tokens, 'document_front', bytes);
   expect(result.body).toMatchObject({ next_step: 'done' });
