@@ -1,5 +1,5 @@
-import aslValidator from 'asl-validator';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import {
   ASL_PATH,
   key,
@@ -9,6 +9,12 @@ import {
   VERIFICATION_ID,
   type Outcome,
 } from './harness';
+
+// asl-validator ships no type declarations.
+const aslValidator = createRequire(__filename)('asl-validator') as (
+  definition: unknown,
+  options?: { checkArn?: boolean; checkPaths?: boolean },
+) => { isValid: boolean; errors: unknown[] };
 
 const tasks = (outcome: Outcome) => outcome.calls.map((c) => c.state);
 const submit = (nextStep: string) => ({ verificationId: VERIFICATION_ID, nextStep });
