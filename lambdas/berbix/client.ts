@@ -431,12 +431,12 @@ export class BerbixClient {
     const payload = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - this.#now();
-      const outcome = await this.#attempt(
-        spec,
-        payload,
-        Math.max(1, Math.min(attemptTimeoutMs, remaining)),
-        call.signal,
-      );
+      // Only a follow-up request of the call (refresh, repeat after a 401) can find the budget spent.
+      if (remaining <= 0) {
+        const spent: NetworkOutcome = { kind: 'network', failure: 'timeout', mayHaveReachedBerbix: false };
+        throw networkError(spec.operation, spent, true, attempt);
+      }
+      const outcome = await this.#attempt(spec, payload, Math.min(attemptTimeoutMs, remaining), call.signal);
 
       if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300) {
         return this.#parseSuccess(spec, outcome, schema, attempt);

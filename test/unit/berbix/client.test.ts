@@ -3,6 +3,7 @@ import {
   BerbixClient,
   BerbixConflictError,
   BerbixGoneError,
+  BerbixNetworkError,
   BerbixPayloadTooLargeError,
   BerbixProtocolError,
   BerbixRequestError,
@@ -400,6 +401,24 @@ describe('token refresh', () => {
     expect(
       server.requests.filter((r) => r.path !== '/v0/tokens').map((r) => r.headers.authorization),
     ).toEqual(['Bearer client-2', 'Bearer client-2']);
+  });
+
+  it('counts the refresh and the repeat after a 401 in the same time budget', async () => {
+    let clock = NOW;
+    server.handle((_req, res) => {
+      clock += 31_000; // Berbix took longer than the whole budget
+      json(res, 401, { code: 401, message: 'token expired' });
+    });
+    const c = client({ now: () => clock, retry: { maxTotalMs: 30_000 } });
+    const error = await rejection(c.getTransaction(session()));
+    expect(error).toBeInstanceOf(BerbixNetworkError);
+    expect(error).toMatchObject({
+      operation: 'refreshTokens',
+      failure: 'timeout',
+      mayHaveReachedBerbix: false,
+      retryable: true,
+    });
+    expect(server.requests.map((r) => r.path)).toEqual(['/v0/transactions']);
   });
 
   it('treats a session holding only a refresh token as needing a refresh first', async () => {

@@ -205,7 +205,7 @@ describe('timeouts', () => {
   it('times out each attempt of a GET and retries it within the bound', async () => {
     server.handle(() => undefined); // never answers
     const error = await rejection(
-      client({ timeoutMs: 250, retry: { maxAttempts: 2, baseDelayMs: 1 } }).getTransaction(session()),
+      client({ timeoutMs: 500, retry: { maxAttempts: 2, baseDelayMs: 1 } }).getTransaction(session()),
     );
     expect(error).toBeInstanceOf(BerbixNetworkError);
     expect(error).toMatchObject({
@@ -219,7 +219,7 @@ describe('timeouts', () => {
 
   it('does not repeat an upload that timed out, since Berbix may have processed it', async () => {
     server.handle(() => undefined);
-    const error = await rejection(client({ timeoutMs: 250 }).uploadImages(session(), [FRONT]));
+    const error = await rejection(client({ timeoutMs: 500 }).uploadImages(session(), [FRONT]));
     expect(error).toBeInstanceOf(BerbixNetworkError);
     expect(error).toMatchObject({
       failure: 'timeout',
