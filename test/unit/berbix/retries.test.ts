@@ -103,10 +103,10 @@ describe('retries of transient failures', () => {
 
   it('stops when the next wait would pass the total time budget', async () => {
     server.handle((_req, res) => json(res, 503, {}));
-    // Full jitter with random() ≈ 1 waits ≈ baseDelayMs, which is beyond the 200 ms budget.
+    // Full jitter with random() ≈ 1 waits ≈ min(baseDelayMs, maxDelayMs) = 4 s, beyond the 2 s budget.
     const c = client({
       random: () => 0.999,
-      retry: { maxAttempts: 10, baseDelayMs: 5_000, maxTotalMs: 200 },
+      retry: { maxAttempts: 10, baseDelayMs: 5_000, maxTotalMs: 2_000 },
     });
     const error = await rejection(c.getTransaction(session()));
     expect(error).toMatchObject({ status: 503, attempts: 1 });
