@@ -20,6 +20,8 @@ export const faultConfigSchema = z.strictObject({
       drop: z.number().min(0).max(1).optional(),
     })
     .optional(),
+  /** Seed for the draws behind `rates`, so a run of faults can be replayed exactly. @default Math.random */
+  seed: z.number().int().optional(),
   /** Retry-After (seconds) sent with 429 and 503. @default 1 */
   retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
   /** Only these paths are affected (exact match, e.g. `/v0/images/upload`). @default every /v0 path */
@@ -47,12 +49,12 @@ export type FaultDecision =
 export class FaultInjector {
   private config: FaultConfig = {};
   private burstLeft = 0;
-
-  constructor(private readonly random: () => number = Math.random) {}
+  private random: () => number = Math.random;
 
   set(config: FaultConfig): void {
     this.config = faultConfigSchema.parse(config);
     this.burstLeft = this.config.burst?.count ?? 0;
+    this.random = this.config.seed === undefined ? Math.random : mulberry32(this.config.seed);
   }
 
   get(): FaultConfig & { burstRemaining: number } {
@@ -107,4 +109,16 @@ export class FaultInjector {
 
 function retryAfter(status: number, seconds: number): number | undefined {
   return status === 429 || status === 503 ? seconds : undefined;
+}
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same fault sequence. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

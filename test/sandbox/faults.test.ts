@@ -1,0 +1,110 @@
+import { presets } from '../../local/test-images';
+import { useSandbox } from './helpers';
+
+const ctx = useSandbox();
+const front = presets.driversLicenseFront().bytes;
+
+describe('the sandbox injects faults on demand', () => {
+  afterEach(() => ctx.sandbox.setFaults({}));
+
+  it('fails a deterministic burst of calls on one path, then serves normally', async () => {
+    const tokens = await ctx.client.create({ idType: 'DL' });
+    ctx.sandbox.setFaults({
+      burst: { status: 503, count: 3, paths: ['/v0/images/upload'], retryAfterSeconds: 2 },
+    });
+    for (let i = 0; i < 3; i++) {
+      const result = await ctx.client.upload(tokens, 'document_front', front);
+      expect(result).toMatchObject({
+        status: 503,
+        body: { code: 503, readable: expect.any(String), message: expect.any(String) },
+      });
+      expect(result.headers.get('retry-after')).toBe('2');
+      // other paths are untouched during the burst
+      expect((await ctx.client.transaction(tokens)).status).toBe(200);
+    }
+    // The failed calls changed nothing: the front is still awaited and accepted now.
+    expect((await ctx.client.upload(tokens, 'document_front', front)).body).toMatchObject({
+      next_step: 'upload_document_back',
+    });
+  });
+
+  it('answers every call with 429 and Retry-After at a rate of 1', async () => {
+    ctx.sandbox.setFaults({ rates: { status429: 1 }, retryAfterSeconds: 7 });
+    const result = await ctx.client.call('POST', '/v0/transactions', { auth: ctx.client.basic, body: {} });
+    expect(result).toMatchObject({ status: 429, body: { code: 429 } });
+    expect(result.headers.get('retry-after')).toBe('7');
+  });
+
+  it('answers 500 without Retry-After, only on the configured paths', async () => {
+    const tokens = await ctx.client.create();
+    ctx.sandbox.setFaults({ rates: { status500: 1 }, paths: ['/v0/transactions'] });
+    const failed = await ctx.client.transaction(tokens);
+    expect(failed.status).toBe(500);
+    expect(failed.headers.get('retry-after')).toBeNull();
+    expect((await ctx.client.upload(tokens, 'document_front', front)).status).toBe(200);
+  });
+
+  it('replays the same mix of faults for the same seed, in about the configured shares', async () => {
+    const tokens = await ctx.client.create();
+    const run = async () => {
+      ctx.sandbox.setFaults({ seed: 42, rates: { status500: 0.2, status503: 0.2, status429: 0.1 } });
+      const statuses: number[] = [];
+      for (let i = 0; i < 100; i++) statuses.push((await ctx.client.transaction(tokens)).status);
+      return statuses;
+    };
+    const first = await run();
+    expect(await run()).toEqual(first);
+    const count = (status: number) => first.filter((s) => s === status).length;
+    for (const [status, share] of [
+      [500, 20],
+      [503, 20],
+      [429, 10],
+      [200, 50],
+    ] as const) {
+      expect(count(status)).toBeGreaterThan(share / 2);
+      expect(count(status)).toBeLessThan(share * 2);
+    }
+  });
+
+  it('drops the connection before handling the call, then serves normally', async () => {
+    const tokens = await ctx.client.create();
+    ctx.sandbox.setFaults({ burst: { status: 'drop', count: 1 } });
+    await expect(ctx.client.transaction(tokens)).rejects.toThrow();
+    expect((await ctx.client.transaction(tokens)).status).toBe(200);
+    expect(ctx.sandbox.calls().filter((c) => c.status === null)).toEqual([
+      expect.objectContaining({ path: '/v0/transactions', fault: 'burst' }),
+    ]);
+  });
+
+  it('can drop the connection after handling an upload, which then has reached Berbix', async () => {
+    const tokens = await ctx.client.create({ idType: 'DL' });
+    ctx.sandbox.setFaults({
+      burst: { status: 'drop', count: 1, phase: 'after', paths: ['/v0/images/upload'] },
+    });
+    await expect(ctx.client.upload(tokens, 'document_front', front)).rejects.toThrow();
+    const repeat = await ctx.client.upload(tokens, 'document_front', front);
+    expect(repeat).toMatchObject({ status: 409, body: { next_step: 'upload_document_back' } });
+  });
+
+  it('adds latency to every call', async () => {
+    const tokens = await ctx.client.create();
+    ctx.sandbox.setFaults({ latencyMs: 250 });
+    const started = performance.now();
+    expect((await ctx.client.transaction(tokens)).status).toBe(200);
+    // A lower bound only: the sandbox waited at least this long before answering.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(245);
+  });
+
+  it('is driven over HTTP under /_sandbox/faults, and refuses an invalid config with 400', async () => {
+    const put = await ctx.client.call('PUT', '/_sandbox/faults', {
+      body: { burst: { status: 503, count: 2, paths: ['/v0/tokens'] } },
+    });
+    expect(put).toMatchObject({ status: 200, body: { burstRemaining: 2 } });
+    const refresh = await ctx.client.call('POST', '/v0/tokens', { auth: ctx.client.basic, body: {} });
+    expect(refresh.status).toBe(503);
+    expect((await ctx.client.call('GET', '/_sandbox/faults')).body).toMatchObject({ burstRemaining: 1 });
+    expect((await ctx.client.call('DELETE', '/_sandbox/faults')).status).toBe(204);
+    const invalid = await ctx.client.call('PUT', '/_sandbox/faults', { body: { rates: { status500: 2 } } });
+    expect(invalid).toMatchObject({ status: 400, body: { code: 400, message: expect.any(String) } });
+  });
+});
