@@ -1,0 +1,56 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CONTEXT_DEFAULTS, stackPropsFromContext } from '../../lib/context';
+
+const fromContext = (values: Record<string, unknown>) => stackPropsFromContext((key) => values[key]);
+
+describe('stack props from CDK context', () => {
+  it('falls back to the documented defaults when no context is given', () => {
+    const props = fromContext({});
+    expect(props).toEqual(
+      expect.objectContaining({
+        stackName: 'BerbixServerless',
+        templateKey: CONTEXT_DEFAULTS.templateKey,
+        berbixApiUrl: 'https://api.berbix.com',
+        jwtAudience: ['berbix-serverless'],
+        allowedOrigins: [],
+        dataRetentionDays: 30,
+        logRetention: RetentionDays.ONE_MONTH,
+        throttling: { rateLimit: 50, burstLimit: 100 },
+        removalPolicy: RemovalPolicy.RETAIN,
+      }),
+    );
+    expect(props.abandonAfter?.toSeconds()).toBe(86400);
+    expect(props.imageRetention?.toSeconds()).toBe(0);
+    expect(props.createWait?.toMilliseconds()).toBe(8000);
+  });
+
+  it('reads -c strings: comma lists, numbers and the removal policy', () => {
+    const props = fromContext({
+      allowedOrigins: 'https://a.example.com, http://localhost:5173',
+      jwtAudience: 'one,two',
+      abandonAfterSeconds: '120',
+      logRetentionDays: '7',
+      removalPolicy: 'destroy',
+      jwtIssuer: 'http://127.0.0.1:4566/issuer',
+    });
+    expect(props.allowedOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);
+    expect(props.jwtAudience).toEqual(['one', 'two']);
+    expect(props.abandonAfter?.toSeconds()).toBe(Duration.minutes(2).toSeconds());
+    expect(props.logRetention).toBe(RetentionDays.ONE_WEEK);
+    expect(props.removalPolicy).toBe(RemovalPolicy.DESTROY);
+    expect(props.jwtIssuer).toBe('http://127.0.0.1:4566/issuer');
+  });
+
+  it('accepts arrays and numbers from cdk.json', () => {
+    const props = fromContext({ allowedOrigins: ['https://a.example.com'], dataRetentionDays: 7 });
+    expect(props.allowedOrigins).toEqual(['https://a.example.com']);
+    expect(props.dataRetentionDays).toBe(7);
+  });
+
+  it('refuses values it cannot use, naming the key', () => {
+    expect(() => fromContext({ abandonAfterSeconds: 'soon' })).toThrow(/abandonAfterSeconds/);
+    expect(() => fromContext({ logRetentionDays: '8' })).toThrow(/logRetentionDays/);
+    expect(() => fromContext({ removalPolicy: 'snapshot' })).toThrow(/removalPolicy/);
+  });
+});

@@ -1,0 +1,150 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import { synthesize, sources, type Synthesized } from './synth';
+
+type State = Record<string, unknown> & { Type: string };
+interface Definition {
+  StartAt: string;
+  States: Record<string, State>;
+}
+
+let synth: Synthesized;
+/** The definition as deployed: the template's DefinitionString with its substitutions applied. */
+let definition: Definition;
+let arnOf: Record<string, string>;
+
+const describeReal = sources().real ? describe : describe.skip;
+
+beforeAll(() => {
+  synth = synthesize();
+  const [, machine] = Object.entries(
+    synth.template.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >,
+  ).find(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')!;
+  const subs = machine.Properties.DefinitionSubstitutions as Record<
+    string,
+    { 'Fn::GetAtt': [string, string] }
+  >;
+  // Stand in for each deploy-time ARN with one that names the function's logical id.
+  arnOf = Object.fromEntries(
+    Object.entries(subs).map(([name, ref]) => [
+      name,
+      `arn:aws:lambda:us-east-1:000000000000:function:${ref['Fn::GetAtt'][0]}`,
+    ]),
+  );
+  const text = (machine.Properties.DefinitionString as string).replace(
+    /\$\{(\w+)\}/g,
+    (whole, name: string) => arnOf[name] ?? whole,
+  );
+  definition = JSON.parse(text) as Definition;
+});
+afterAll(() => synth.cleanup());
+
+const tasks = () => Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
+const params = (s: State) =>
+  (s.Parameters ?? {}) as { FunctionName?: string; Payload?: Record<string, unknown> };
+const catchesTo = (s: State, error: string) =>
+  ((s.Catch ?? []) as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes(error))
+    ?.Next;
+const retries = (s: State, error: string) =>
+  ((s.Retry ?? []) as { ErrorEquals: string[]; MaxAttempts?: number; BackoffRate?: number }[]).find((r) =>
+    r.ErrorEquals.includes(error),
+  );
+
+describeReal('the deployed state machine definition', () => {
+  it('has every substitution filled in the template', () => {
+    expect(JSON.stringify(definition)).not.toMatch(/\$\{\w+\}/);
+  });
+
+  it('invokes only the six task functions, each through the Lambda service integration', () => {
+    for (const [name, s] of tasks()) {
+      expect({ name, resource: s.Resource }).toEqual({
+        name,
+        resource: expect.stringMatching(/^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/),
+      });
+      expect(Object.values(arnOf)).toContain(params(s).FunctionName);
+    }
+    const used = new Set(tasks().map(([, s]) => params(s).FunctionName));
+    expect(used.size).toBe(6);
+  });
+
+  it('maps each substitution to the function of the same name', () => {
+    for (const [name, arn] of Object.entries(arnOf)) {
+      const fnId = name.replace(/FunctionArn$/, 'Fn');
+      const fn = synth.stack.functions[fnId];
+      expect(fn).toBeDefined();
+      expect(arn.endsWith(`:function:${synth.stack.getLogicalId(fn?.node.defaultChild as CfnElement)}`)).toBe(
+        true,
+      );
+    }
+  });
+
+  it('passes ids, steps, keys and the task token only: no personal data in state I/O', () => {
+    const allowed = new Set(['verificationId', 'step', 'key', 'taskToken', 'outcome', 'reason']);
+    for (const [name, s] of tasks()) {
+      const payload = params(s).Payload;
+      expect({ name, payloadIsObject: typeof payload === 'object' && payload !== null }).toEqual({
+        name,
+        payloadIsObject: true,
+      });
+      const keys = Object.keys(payload ?? {}).map((k) => k.replace(/\.\$$/, ''));
+      expect({ name, extra: keys.filter((k) => !allowed.has(k)) }).toEqual({ name, extra: [] });
+    }
+  });
+
+  it('waits for each document with a task token, timing out after abandonAfterSeconds into abandonment', () => {
+    for (const name of ['AwaitDocumentFront', 'AwaitDocumentBack']) {
+      const s = definition.States[name];
+      expect(s).toBeDefined();
+      if (!s) continue;
+      expect(s.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+      expect(params(s).FunctionName).toBe(arnOf.AwaitUploadFunctionArn);
+      expect(params(s).Payload).toEqual(expect.objectContaining({ 'taskToken.$': '$$.Task.Token' }));
+      // From the execution input (CreateVerificationFn puts ABANDON_AFTER_SECONDS there).
+      expect(s.TimeoutSecondsPath).toMatch(/^\$(\$\.Execution\.Input)?\.abandonAfterSeconds$/);
+      const onTimeout = catchesTo(s, 'States.Timeout');
+      expect(onTimeout).toBeDefined();
+      expect(params(definition.States[onTimeout ?? ''] ?? ({} as State)).FunctionName).toBe(
+        arnOf.CloseVerificationFunctionArn,
+      );
+    }
+  });
+
+  it('retries transient Berbix errors with backoff and ends permanent ones in the failure close', () => {
+    for (const name of ['CreateTransaction', 'SubmitUpload', 'FetchResult']) {
+      const s = definition.States[name];
+      expect(s).toBeDefined();
+      if (!s) continue;
+      const retry = retries(s, 'BerbixTransientError');
+      expect({
+        name,
+        attempts: (retry?.MaxAttempts ?? 0) > 1,
+        backoff: (retry?.BackoffRate ?? 0) > 1,
+      }).toEqual({
+        name,
+        attempts: true,
+        backoff: true,
+      });
+      const onPermanent = catchesTo(s, 'BerbixPermanentError') ?? catchesTo(s, 'States.ALL');
+      expect({
+        name,
+        closes: params(definition.States[onPermanent ?? ''] ?? ({} as State)).FunctionName,
+      }).toEqual({
+        name,
+        closes: arnOf.CloseVerificationFunctionArn,
+      });
+    }
+  });
+
+  it('holds images for imageRetentionSeconds before deleting them', () => {
+    const hold = Object.values(definition.States).find(
+      (s) =>
+        s.Type === 'Wait' && /^\$(\$\.Execution\.Input)?\.imageRetentionSeconds$/.test(String(s.SecondsPath)),
+    );
+    expect(hold).toBeDefined();
+    expect(params(definition.States[(hold?.Next as string) ?? ''] ?? ({} as State)).FunctionName).toBe(
+      arnOf.DeleteImagesFunctionArn,
+    );
+  });
+});
