@@ -1,5 +1,9 @@
 import { Client, EncodedImage, Tokens, type SdkFailure } from 'berbix';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { globalAgent } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { makeAamvaBarcode, presets, SAMPLE_AAMVA, SAMPLE_PERSON } from '../../local/test-images';
 import { useSandbox } from './helpers';
 
@@ -198,5 +202,51 @@ describe('the official berbix SDK 2.0.0 runs an API-only flow against the sandbo
       fields: { given_name: { value: 'Grace' } },
     });
     expect((await failure(() => client.overrideTransaction(tokens, { flags: [] }))).status).toBe(409);
+  });
+});
+
+// Documented in docs/sandbox.md, "Where the SDK is wrong".
+describe('where the official SDK is wrong', () => {
+  it('crashes the process with an uncaught exception when the connection drops', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sdk-drop-'));
+    try {
+      const caFile = join(dir, 'ca.pem');
+      await writeFile(caFile, ctx.sandbox.caCertPem);
+      const script = `
+        const https = require('node:https');
+        https.globalAgent.options.ca = require('node:fs').readFileSync(process.env.CA_FILE, 'utf8');
+        const { Client } = require(process.env.BERBIX);
+        process.on('uncaughtException', (e) => { console.log('uncaught ' + e.code); process.exit(3); });
+        new Client({ apiSecret: process.env.SECRET, apiHost: process.env.HOST, httpClientOpts: { timeoutMs: 30000 } })
+          .createApiOnlyTransaction({ customerUid: 'u', templateKey: process.env.TEMPLATE, apiOnlyOpts: {} })
+          .then(() => { console.log('resolved'); process.exit(0); }, () => { console.log('rejected'); process.exit(4); });`;
+      ctx.sandbox.setFaults({ burst: { status: 'drop', count: 1, paths: ['/v0/transactions'] } });
+      const outcome = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ['-e', script],
+          {
+            env: {
+              ...process.env,
+              CA_FILE: caFile,
+              BERBIX: require.resolve('berbix'),
+              SECRET: ctx.sandbox.apiSecret,
+              HOST: ctx.sandbox.httpsUrl,
+              TEMPLATE: ctx.sandbox.templateKeys.frontBack,
+            },
+          },
+          (error, stdout) => resolve({ code: error ? (error.code as number) : 0, stdout }),
+        );
+      });
+      expect(outcome).toEqual({ code: 3, stdout: expect.stringMatching(/^uncaught ECONNRESET/) });
+    } finally {
+      ctx.sandbox.setFaults({});
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('throws from validateSignature on a missing header instead of returning false', () => {
+    const client = new Client({ apiSecret: 'unused' });
+    expect(() => client.validateSignature('secret', '{}', undefined as unknown as string)).toThrow(TypeError);
   });
 });
