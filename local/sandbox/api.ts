@@ -344,10 +344,12 @@ export class BerbixApi {
 
   private async uploadImages(tx: Transaction, body: unknown): Promise<Reply> {
     const input = parse(imagesSchema, body);
+    const image = input.images[0]!;
+    // No sandbox template has a selfie step, so selfies (single or a liveness triple) are out of order.
+    if (image.image_subject.startsWith('selfie_')) this.expectStep(tx, image.image_subject);
     if (input.images.length !== 1) {
       throw new HttpError(400, 'Send exactly one document image per call.');
     }
-    const image = input.images[0]!;
     if (image.image_subject === 'document_barcode') {
       const barcode = image.supplementary_data?.extracted_barcode;
       if (!tx.template.barcodeScan || tx.nextStep !== 'upload_document_front')
@@ -391,6 +393,9 @@ export class BerbixApi {
         throw new HttpError(400, `${error.message}.`, { readable: 'Invalid sandbox description' });
       throw error;
     }
+    // Judging awaited; a concurrent upload or a DELETE may have moved the transaction meanwhile.
+    this.live(tx.id);
+    if (sideOfStep(tx.nextStep) !== side) this.expectStep(tx, image.image_subject);
     const outcome = applyImage(tx, side!, { format: inspected.format, bytes, description }, this.now());
     if (outcome.next_step === 'done') this.notify('verification_finished', tx);
     return { status: 200, body: outcome };

@@ -184,3 +184,31 @@ describe('the sandbox steps through a transaction as Berbix does', () => {
     expect(result).toMatchObject({ status: 404, body: { code: 404, message: expect.any(String) } });
   });
 });
+
+describe('the sandbox serialises concurrent uploads', () => {
+  it('accepts one of two simultaneous fronts and refuses the other with 409', async () => {
+    const tokens = await ctx.client.create({ idType: 'DL' });
+    const png = makeTestImage({ format: 'image/png', width: 1200, height: 800 });
+    const results = await Promise.all([
+      ctx.client.upload(tokens, 'document_front', png, 'image/png'),
+      ctx.client.upload(tokens, 'document_front', png, 'image/png'),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(results.find((r) => r.status === 409)?.body).toMatchObject({ next_step: 'upload_document_back' });
+  });
+
+  it('refuses a liveness triple with 409, as no template has a selfie step', async () => {
+    const tokens = await ctx.client.create({ idType: 'DL' });
+    const data = front.toString('base64');
+    const result = await ctx.client.call('POST', '/v0/images/upload', {
+      auth: `Bearer ${tokens.client_token}`,
+      body: {
+        images: ['selfie_front', 'selfie_left', 'selfie_right'].map((image_subject) => ({
+          image_subject,
+          data,
+        })),
+      },
+    });
+    expect(result).toMatchObject({ status: 409, body: { next_step: 'upload_document_front' } });
+  });
+});
