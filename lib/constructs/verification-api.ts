@@ -92,6 +92,7 @@ export class VerificationApi extends Construct {
       throttling = {},
       logRetention = RetentionDays.ONE_MONTH,
     } = props;
+    if (!URL.canParse(props.jwtIssuer)) throw new Error(`jwtIssuer must be a URL, got ${props.jwtIssuer}`);
     if (props.jwtAudience.length === 0) throw new Error('jwtAudience must name at least one audience');
     if (clientScope === backendScope) throw new Error('clientScope and backendScope must differ');
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -62,7 +62,12 @@ export class VerificationWorkflow extends Construct {
       logRemovalPolicy = RemovalPolicy.DESTROY,
     } = props;
 
-    this.logGroup = new LogGroup(this, 'Logs', { retention: logRetention, removalPolicy: logRemovalPolicy });
+    this.logGroup = new LogGroup(this, 'Logs', {
+      // Under /aws/vendedlogs/ CloudWatch needs no per-group resource policy (their size is capped per account).
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-verification`,
+      retention: logRetention,
+      removalPolicy: logRemovalPolicy,
+    });
 
     const definitionSubstitutions: Record<string, string> = {};
     for (const [name, fn] of Object.entries(functions) as [string, IFunction][]) {

@@ -1,0 +1,107 @@
+import { App, Duration } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { stackPropsFromContext } from '../../lib/context';
+import { VerificationStack, type VerificationStackProps } from '../../lib/verification-stack';
+import { sources, synthesize, type Synthesized } from './synth';
+
+let synth: Synthesized;
+
+beforeAll(() => {
+  synth = synthesize({
+    templateKey: 'tpk_custom',
+    berbixApiUrl: 'http://127.0.0.1:4010',
+    jwtIssuer: 'https://issuer.example.com/tenant',
+    jwtAudience: ['aud-1', 'aud-2'],
+    clientScope: 'kyc/app',
+    backendScope: 'kyc/server',
+    allowedOrigins: ['https://app.example.com'],
+    abandonAfter: Duration.minutes(10),
+    imageRetention: Duration.hours(2),
+    dataRetentionDays: 7,
+    logRetention: RetentionDays.ONE_WEEK,
+    throttling: { rateLimit: 5, burstLimit: 10 },
+  });
+});
+afterAll(() => synth.cleanup());
+
+const env = (fnId: string) => {
+  const fn = synth.stack.functions[fnId];
+  const resources = synth.template.toJSON().Resources as Record<
+    string,
+    { Properties: { Environment?: { Variables: Record<string, unknown> } } }
+  >;
+  return (
+    resources[synth.stack.getLogicalId(fn?.node.defaultChild as never)]?.Properties.Environment?.Variables ??
+    {}
+  );
+};
+
+describe('VerificationStack props', () => {
+  it('reach the functions as their environment', () => {
+    expect(env('CreateTransactionFn')).toEqual(
+      expect.objectContaining({
+        BERBIX_TEMPLATE_KEY: 'tpk_custom',
+        BERBIX_API_URL: 'http://127.0.0.1:4010',
+        DATA_RETENTION_DAYS: '7',
+      }),
+    );
+    expect(env('CreateVerificationFn')).toEqual(
+      expect.objectContaining({
+        ABANDON_AFTER_SECONDS: '600',
+        IMAGE_RETENTION_SECONDS: '7200',
+        CLIENT_SCOPE: 'kyc/app',
+        BACKEND_SCOPE: 'kyc/server',
+      }),
+    );
+  });
+
+  it('configure the JWT authorizer, the route scopes, CORS and throttling', () => {
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      JwtConfiguration: { Issuer: 'https://issuer.example.com/tenant', Audience: ['aud-1', 'aud-2'] },
+    });
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'GET /verifications/{id}/result',
+      AuthorizationScopes: ['kyc/server'],
+    });
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /verifications',
+      AuthorizationScopes: ['kyc/app', 'kyc/server'],
+    });
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: {
+        AllowOrigins: ['https://app.example.com'],
+        AllowMethods: ['GET', 'POST', 'DELETE'],
+        AllowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+      },
+    });
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+    });
+  });
+
+  it('set the retention of every log group', () => {
+    const groups = Object.values(synth.template.findResources('AWS::Logs::LogGroup'));
+    expect(groups.length).toBeGreaterThanOrEqual(17);
+    for (const g of groups) expect(g.Properties.RetentionInDays).toBe(7);
+  });
+
+  it('are validated at synth, naming the offending prop', () => {
+    const build = (overrides: Partial<VerificationStackProps>) => {
+      const { stackName, ...props } = stackPropsFromContext(() => undefined);
+      const { handlersDir, definitionFile } = sources();
+      return () =>
+        new VerificationStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), stackName, {
+          ...props,
+          handlersDir,
+          definitionFile,
+          ...overrides,
+        });
+    };
+    expect(build({ templateKey: '' })).toThrow(/templateKey/);
+    expect(build({ dataRetentionDays: 0 })).toThrow(/dataRetentionDays/);
+    expect(build({ abandonAfter: Duration.days(400) })).toThrow(/abandonAfter/);
+    expect(build({ createWait: Duration.seconds(29) })).toThrow(/createWait/);
+    expect(build({ jwtIssuer: 'not a url' })).toThrow(/jwtIssuer/);
+    expect(build({ clientScope: 'same', backendScope: 'same' })).toThrow(/differ/);
+  });
+});
