@@ -31,7 +31,12 @@ export interface HttpApiOptions {
   devIssuer?: DevIssuer;
   /** One line per request (method, path, status). */
   log?: (line: string) => void;
+  /** Extra local-only endpoints under `/_local/`, keyed `METHOD /_local/...`, answering JSON. */
+  localRoutes?: Record<string, LocalRoute>;
 }
+
+/** A local-only control endpoint: gets the parsed JSON body, answers a status and a JSON body. */
+export type LocalRoute = (body: unknown) => Promise<{ status: number; body: unknown }>;
 
 export interface LocalHttpApi {
   url: string;
@@ -215,12 +220,12 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
 
   const handleLocal = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
     if (!path.startsWith('/_local/')) return false;
-    if (!devIssuer || !isLoopback(req.socket.remoteAddress)) {
+    if (!isLoopback(req.socket.remoteAddress)) {
       json(res, 404, { message: 'Not Found' });
       return true;
     }
-    if (devIssuer.handle(req, res, baseUrl)) return true;
-    if (path === '/_local/tokens' && req.method === 'POST') {
+    if (devIssuer?.handle(req, res, baseUrl)) return true;
+    if (devIssuer && path === '/_local/tokens' && req.method === 'POST') {
       const body = await readBody(req);
       let input: { sub?: unknown; scopes?: unknown; expires_in?: unknown };
       try {
@@ -253,6 +258,20 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
         expiresInSeconds: expiresIn,
       });
       json(res, 201, { token, token_type: 'Bearer', expires_in: expiresIn, sub: input.sub, scopes });
+      return true;
+    }
+    const local = options.localRoutes?.[`${req.method} ${path}`];
+    if (local) {
+      const body = await readBody(req);
+      let input: unknown = {};
+      try {
+        input = body === 'too-large' ? {} : JSON.parse(body.toString('utf8') || '{}');
+      } catch {
+        json(res, 400, { error: { code: 'invalid_json', message: 'The body is not JSON' } });
+        return true;
+      }
+      const answer = await local(input);
+      json(res, answer.status, answer.body);
       return true;
     }
     json(res, 404, { message: 'Not Found' });
