@@ -80,7 +80,10 @@ export function parseAamva(text: string): ParsedBarcode {
 
 /** Finds the DL or ID subfile by its designator; falls back to a scan, as offsets are often off by one. */
 function findSubfile(text: string, start: number, entries: number): { type: 'DL' | 'ID'; body: string } {
-  const designators = text.slice(start).match(/(?:ANSI |AAMVA)\d{6}\d{2}(?:\d{4})?((?:[A-Z]{2}\d{8})+)/);
+  // Version 1 headers have no jurisdiction version: IIN, version, [jurisdiction version,] entries.
+  const designators = text
+    .slice(start)
+    .match(/(?:ANSI |AAMVA)\d{6}\d{2}(?:\d{2})?(?:\d{2})?((?:[A-Z]{2}\d{8})+)/);
   const list = designators?.[1] ?? '';
   for (let i = 0; i < Math.min(entries, list.length / 10); i++) {
     const type = list.slice(i * 10, i * 10 + 2);

@@ -54,6 +54,22 @@ describe('the sandbox parses AAMVA PDF417 scans', () => {
     expect(fields).not.toHaveProperty('middle_name');
   });
 
+  it('reads a version 1 licence with the whole name in DAA', async () => {
+    const body =
+      'DLDAQ99887766\nDAALOVELACE,ADA,KING\nDBB19901210\nDBA20310101\nDAG1 MAIN ST\nDAIBOSTON\nDAJMA\r';
+    const text = `@\n\x1e\rANSI 6360200101DL0029${String(body.length).padStart(4, '0')}${body}`;
+    const tokens = await ctx.client.create({ templateKey: ctx.sandbox.templateKeys.barcode });
+    expect((await ctx.client.scan(tokens, text)).body).toMatchObject({ next_step: 'done' });
+    expect((await ctx.client.transaction(tokens)).body.fields).toMatchObject({
+      family_name: { value: 'Lovelace' },
+      given_name: { value: 'Ada' },
+      middle_name: { value: 'King' },
+      date_of_birth: { value: '1990-12-10' },
+      id_number: { value: '99887766' },
+      address_city: { value: 'Boston' },
+    });
+  });
+
   it('reads an identification card subfile as id_type ID', async () => {
     const tokens = await ctx.client.create({ templateKey: ctx.sandbox.templateKeys.barcode });
     const text = makeAamvaBarcode(
