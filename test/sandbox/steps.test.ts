@@ -102,6 +102,12 @@ describe('the sandbox steps through a transaction as Berbix does', () => {
     });
   });
 
+  it('answers 413 to a request body too large to hold a 20 MiB image', async () => {
+    const tokens = await ctx.client.create({ idType: 'DL' });
+    const result = await ctx.client.upload(tokens, 'document_front', 'A'.repeat(30 * 1024 * 1024));
+    expect(result).toMatchObject({ status: 413, body: { code: 413, message: expect.any(String) } });
+  });
+
   it('answers bad_upload to data that is not base64, keeping the step', async () => {
     const tokens = await ctx.client.create({ idType: 'DL' });
     const result = await ctx.client.upload(tokens, 'document_front', 'not base64 at all!');
