@@ -2,7 +2,7 @@ import { App, Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { stackPropsFromContext } from '../../lib/context';
 import { VerificationStack, type VerificationStackProps } from '../../lib/verification-stack';
-import { sources, synthesize, type Synthesized } from './synth';
+import { synthesize, type Synthesized } from './synth';
 
 let synth: Synthesized;
 
@@ -88,12 +88,9 @@ describe('VerificationStack props', () => {
   it('are validated at synth, naming the offending prop', () => {
     const build = (overrides: Partial<VerificationStackProps>) => {
       const { stackName, ...props } = stackPropsFromContext(() => undefined);
-      const { handlersDir, definitionFile } = sources();
       return () =>
         new VerificationStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), stackName, {
           ...props,
-          handlersDir,
-          definitionFile,
           ...overrides,
         });
     };

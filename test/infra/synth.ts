@@ -5,8 +5,6 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { stackPropsFromContext } from '../../lib/context';
-import { DEFAULT_HANDLERS_DIR } from '../../lib/constructs/verification-function';
-import { DEFAULT_DEFINITION_FILE } from '../../lib/constructs/verification-workflow';
 import { VerificationStack, type VerificationStackProps } from '../../lib/verification-stack';
 
 /** Function construct id → handler entry under the handlers folder, as docs/architecture.md lists them. */
@@ -27,24 +25,6 @@ export const HANDLER_OF: Readonly<Record<string, string>> = {
   CloseVerificationFn: 'sfn/close-verification',
   UploadReceivedFn: 's3/upload-received',
 };
-
-const FIXTURES = path.join(__dirname, 'fixtures');
-
-/**
- * The real handlers and ASL when they exist; the throwaway fixtures under test/infra/fixtures
- * only while the other half of the pipeline has not landed yet.
- */
-export function sources(): { handlersDir: string; definitionFile: string; real: boolean } {
-  const handlersReal = Object.values(HANDLER_OF).every((p) =>
-    existsSync(path.join(DEFAULT_HANDLERS_DIR, `${p}.ts`)),
-  );
-  const aslReal = existsSync(DEFAULT_DEFINITION_FILE);
-  return {
-    handlersDir: handlersReal ? DEFAULT_HANDLERS_DIR : path.join(FIXTURES, 'handlers'),
-    definitionFile: aslReal ? DEFAULT_DEFINITION_FILE : path.join(FIXTURES, 'verification.asl.json'),
-    real: handlersReal && aslReal,
-  };
-}
 
 export interface Synthesized {
   readonly stack: VerificationStack;
@@ -85,13 +65,7 @@ export function synthesize(
   // bundles (`cdk synth` builds them): skip it, the asset hashes become construct ids.
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
   const { stackName, ...props } = stackPropsFromContext(() => undefined);
-  const { handlersDir, definitionFile } = sources();
-  const stack = new VerificationStack(app, stackName, {
-    handlersDir,
-    definitionFile,
-    ...props,
-    ...overrides,
-  });
+  const stack = new VerificationStack(app, stackName, { ...props, ...overrides });
   if (opts.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   let error: Error | undefined;
   try {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, type ConfigKey } from '../../lambdas/config';
 import { DEFAULT_HANDLERS_DIR } from '../../lib/constructs/verification-function';
-import { HANDLER_OF, sources, synthesize, type Synthesized } from './synth';
+import { HANDLER_OF, synthesize, type Synthesized } from './synth';
 
 type Json = Record<string, unknown>;
 interface Statement {
@@ -45,7 +45,6 @@ const allowedActions = (fnId: string) => new Set(statementsOf(fnId).flatMap(acti
 const env = (fnId: string): Json =>
   ((resources[logicalId(fnId)]?.Properties.Environment as { Variables?: Json } | undefined)?.Variables ??
     {}) as Json;
-const itWithRealHandlers = sources().real ? it : it.skip;
 
 const FUNCTION_IDS = Object.keys(HANDLER_OF);
 
@@ -235,31 +234,25 @@ describe('the functions', () => {
     }
   });
 
-  itWithRealHandlers(
-    'gives each function exactly the variables its handler loads, valid for lambdas/config.ts',
-    () => {
-      const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
-      for (const fnId of FUNCTION_IDS) {
-        const source = readFileSync(
-          path.join(DEFAULT_HANDLERS_DIR, `${HANDLER_OF[fnId] ?? fnId}.ts`),
-          'utf8',
-        );
-        const keys = [
-          ...(source.match(/loadConfig\(\[([^\]]*)\]/)?.[1] ?? '').matchAll(/'([a-zA-Z]+)'/g),
-        ].map((m) => m[1] ?? '');
-        const vars = Object.keys(env(fnId)).filter((v) => !/^(POWERTOOLS_|NODE_OPTIONS$)/.test(v));
-        expect({ fnId, vars: vars.sort() }).toEqual({ fnId, vars: keys.map(snake).sort() });
-        // References resolve only at deploy: stand in a plausible string for them.
-        const resolved = Object.fromEntries(
-          Object.entries(env(fnId)).map(([k, v]) => [
-            k,
-            typeof v === 'string' ? v : `deploy-time-${k.toLowerCase()}`,
-          ]),
-        );
-        expect(() => loadConfig(keys as ConfigKey[], resolved)).not.toThrow();
-      }
-    },
-  );
+  it('gives each function exactly the variables its handler loads, valid for lambdas/config.ts', () => {
+    const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+    for (const fnId of FUNCTION_IDS) {
+      const source = readFileSync(path.join(DEFAULT_HANDLERS_DIR, `${HANDLER_OF[fnId] ?? fnId}.ts`), 'utf8');
+      const keys = [...(source.match(/loadConfig\(\[([^\]]*)\]/)?.[1] ?? '').matchAll(/'([a-zA-Z]+)'/g)].map(
+        (m) => m[1] ?? '',
+      );
+      const vars = Object.keys(env(fnId)).filter((v) => !/^(POWERTOOLS_|NODE_OPTIONS$)/.test(v));
+      expect({ fnId, vars: vars.sort() }).toEqual({ fnId, vars: keys.map(snake).sort() });
+      // References resolve only at deploy: stand in a plausible string for them.
+      const resolved = Object.fromEntries(
+        Object.entries(env(fnId)).map(([k, v]) => [
+          k,
+          typeof v === 'string' ? v : `deploy-time-${k.toLowerCase()}`,
+        ]),
+      );
+      expect(() => loadConfig(keys as ConfigKey[], resolved)).not.toThrow();
+    }
+  });
 });
 
 describe('least privilege', () => {
