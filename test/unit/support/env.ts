@@ -1,0 +1,26 @@
+/** The environment a deployed function gets (docs/architecture.md), with test values. */
+export const TEST_ENV = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'testsecret',
+  TABLE_NAME: 'verifications',
+  BUCKET_NAME: 'uploads-bucket',
+  STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:Verification',
+  BERBIX_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:berbix',
+  BERBIX_API_URL: 'http://127.0.0.1:9',
+  BERBIX_TEMPLATE_KEY: 'tpl_test',
+  EVENT_BUS_NAME: 'default',
+  UPLOAD_URL_TTL_SECONDS: '300',
+  MAX_UPLOAD_BYTES: '20971520',
+  CREATE_WAIT_MS: '1500',
+  ABANDON_AFTER_SECONDS: '86400',
+  IMAGE_RETENTION_SECONDS: '0',
+  DATA_RETENTION_DAYS: '30',
+  BACKEND_SCOPE: 'verifications/backend',
+  CLIENT_SCOPE: 'verifications/client',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+};
+
+export function setTestEnv(overrides: Record<string, string> = {}): void {
+  Object.assign(process.env, TEST_ENV, overrides);
+}
