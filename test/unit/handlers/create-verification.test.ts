@@ -1,0 +1,175 @@
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, resetAws, sfn, verification } from '../support/aws';
+import { setTestEnv } from '../support/env';
+import { apiEvent, BACKEND, CLIENT, context, parse } from '../support/events';
+
+type Handler = (
+  event: ReturnType<typeof apiEvent>,
+  ctx: typeof context,
+) => Promise<{ statusCode: number; body?: string; headers?: Record<string, string> }>;
+let handler: Handler;
+
+beforeAll(async () => {
+  setTestEnv({ CREATE_WAIT_MS: '1000' });
+  ({ handler } = (await import('../../../lambdas/handlers/api/create-verification')) as unknown as {
+    handler: Handler;
+  });
+});
+
+beforeEach(() => {
+  resetAws();
+  ddb.on(TransactWriteCommand).resolves({});
+  ddb.on(PutCommand).resolves({});
+  ddb.on(UpdateCommand).resolves({});
+  sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn' });
+});
+
+/** META as the state machine leaves it: `creating` until Berbix answered. */
+function metaAfterCreate(status: 'creating' | 'awaiting_upload') {
+  ddb.on(GetCommand).callsFake((input: { Key: { pk: string; sk: string } }) => {
+    if (input.Key.sk !== 'META') return {};
+    const id = input.Key.pk.slice(2);
+    return { Item: { pk: input.Key.pk, sk: 'META', ...verification({ id, status }) } };
+  });
+}
+
+describe('POST /verifications', () => {
+  it('creates the verification for the caller, starts the execution and answers 201 once Berbix created it', async () => {
+    metaAfterCreate('awaiting_upload');
+    const res = await handler(
+      apiEvent({ ...CLIENT, body: { id_country: 'US', id_type: 'DL', email: 'ada@example.com' } }),
+      context,
+    );
+    expect(res.statusCode).toBe(201);
+    const body = parse(res);
+    expect(body.id).toMatch(/^vrf_[a-z2-7]{26}$/);
+    expect(body.status).toBe('awaiting_upload');
+    expect(res.headers?.location).toBe(`/verifications/${body.id as string}`);
+
+    const items = ddb
+      .commandCalls(TransactWriteCommand)[0]!
+      .args[0].input.TransactItems!.map((t) => t.Put!.Item!);
+    expect(items[0]).toMatchObject({
+      sk: 'META',
+      customerUid: 'user-1',
+      status: 'creating',
+      idCountry: 'US',
+      idType: 'DL',
+    });
+    expect(items[0]).not.toHaveProperty('email');
+    expect(items[1]).toMatchObject({ sk: 'CREATE', email: 'ada@example.com' });
+
+    const start = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
+    expect(start.name).toBe(body.id);
+    expect(JSON.parse(start.input!)).toEqual({
+      verificationId: body.id,
+      abandonAfterSeconds: 86400,
+      imageRetentionSeconds: 0,
+    });
+  });
+
+  it('answers 202 with status creating when Berbix takes longer than the bounded wait', async () => {
+    metaAfterCreate('creating');
+    const res = await handler(apiEvent({ ...CLIENT, body: {} }), context);
+    expect(res.statusCode).toBe(202);
+    expect(parse(res).status).toBe('creating');
+  });
+
+  it('refuses customer_uid from an end user', async () => {
+    const res = await handler(apiEvent({ ...CLIENT, body: { customer_uid: 'someone-else' } }), context);
+    expect(res.statusCode).toBe(403);
+    expect(parse(res)).toEqual({ error: { code: 'customer_uid_not_allowed', message: expect.any(String) } });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('lets the backend create a verification for a customer_uid', async () => {
+    metaAfterCreate('awaiting_upload');
+    await handler(apiEvent({ ...BACKEND, body: { customer_uid: 'customer-77' } }), context);
+    const meta = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![0]!.Put!.Item!;
+    expect(meta.customerUid).toBe('customer-77');
+  });
+
+  it('answers 400 invalid_request with details for a bad body', async () => {
+    const res = await handler(
+      apiEvent({ ...CLIENT, body: { id_type: 'XX', id_country: 'usa', extra: 1 } }),
+      context,
+    );
+    expect(res.statusCode).toBe(400);
+    const error = parse(res).error as { code: string; details: Array<{ path: string }> };
+    expect(error.code).toBe('invalid_request');
+    expect(error.details.map((d) => d.path).sort()).toEqual(
+      expect.arrayContaining(['id_country', 'id_type']),
+    );
+  });
+
+  it('answers 400 invalid_request for a body that is not JSON', async () => {
+    const res = await handler(apiEvent({ ...CLIENT, rawBody: '{nope' }), context);
+    expect(res.statusCode).toBe(400);
+    expect((parse(res).error as { code: string }).code).toBe('invalid_request');
+  });
+
+  it('answers 401 without a subject and 403 without a verifications scope', async () => {
+    expect((await handler(apiEvent({ scope: 'verifications/client', body: {} }), context)).statusCode).toBe(
+      401,
+    );
+    const res = await handler(apiEvent({ sub: 'u', scope: 'openid', body: {} }), context);
+    expect(res.statusCode).toBe(403);
+    expect((parse(res).error as { code: string }).code).toBe('insufficient_scope');
+  });
+
+  it('returns the same verification for a retried Idempotency-Key, without a second execution', async () => {
+    metaAfterCreate('awaiting_upload');
+    const first = await handler(
+      apiEvent({ ...CLIENT, body: { id_type: 'P' }, headers: { 'idempotency-key': 'key-1' } }),
+      context,
+    );
+    const claim = ddb.commandCalls(PutCommand)[0]!.args[0].input;
+    expect(claim.Item).toMatchObject({
+      pk: 'IDEMPOTENCY#user-1#key-1',
+      sk: 'IDEMPOTENCY',
+      verificationId: parse(first).id,
+    });
+    expect(claim.ConditionExpression).toBe('attribute_not_exists(pk)');
+
+    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    ddb
+      .on(GetCommand, { Key: { pk: 'IDEMPOTENCY#user-1#key-1', sk: 'IDEMPOTENCY' } })
+      .resolves({ Item: claim.Item });
+    const again = await handler(
+      apiEvent({ ...CLIENT, body: { id_type: 'P' }, headers: { 'idempotency-key': 'key-1' } }),
+      context,
+    );
+    expect(again.statusCode).toBe(201);
+    expect(parse(again).id).toBe(parse(first).id);
+    expect(again.headers?.['idempotent-replayed']).toBe('true');
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
+  it('answers 422 when an Idempotency-Key is reused with a different body', async () => {
+    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: { verificationId: 'vrf_abcdefghijklmnopqrstuvwxyz', requestHash: 'other' } });
+    const res = await handler(
+      apiEvent({ ...CLIENT, body: {}, headers: { 'idempotency-key': 'key-1' } }),
+      context,
+    );
+    expect(res.statusCode).toBe(422);
+    expect((parse(res).error as { code: string }).code).toBe('idempotency_key_reused');
+  });
+
+  it('marks the verification failed and frees the key when the execution cannot start', async () => {
+    sfn.on(StartExecutionCommand).rejects(new Error('throttled'));
+    const res = await handler(
+      apiEvent({ ...CLIENT, body: {}, headers: { 'idempotency-key': 'k' } }),
+      context,
+    );
+    expect(res.statusCode).toBe(500);
+    expect(parse(res)).toEqual({ error: { code: 'internal_error', message: 'Internal error' } });
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':outcome': 'failed',
+    });
+  });
+});
