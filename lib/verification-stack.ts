@@ -266,6 +266,9 @@ export class VerificationStack extends Stack {
       );
     }
 
+    // Keys are uploads/<verificationId>/<step>/<attempt>-<nonce>.<ext>: writers get their step only.
+    const objects = (step: string) => `${UPLOADS_PREFIX}*/${step}/*`;
+
     // --- HTTP API handlers -----------------------------------------------------------------------
     const createVerification = make('CreateVerificationFn', 'api/create-verification', {
       timeout: Duration.seconds(createWait.toSeconds({ integral: false }) + 10),
@@ -284,7 +287,7 @@ export class VerificationStack extends Stack {
       .addEnvironments(scopes);
     const createUpload = make('CreateUploadFn', 'api/create-upload')
       .bindTable(table, 'readWrite')
-      .bindBucket(bucket, ['put'])
+      .bindBucket(bucket, ['put'], objects('document_*'))
       .addEnvironments({
         ...scopes,
         UPLOAD_URL_TTL_SECONDS: String(uploadUrlTtl.toSeconds()),
@@ -292,11 +295,12 @@ export class VerificationStack extends Stack {
       });
     const reuseFront = make('ReuseFrontFn', 'api/reuse-front')
       .bindTable(table, 'readWrite')
-      .bindBucket(bucket, ['read', 'put'])
+      .bindBucket(bucket, ['read'], objects('document_front'))
+      .bindBucket(bucket, ['put'], objects('document_back'))
       .addEnvironments(scopes);
     const submitIdScan = make('SubmitIdScanFn', 'api/submit-id-scan')
       .bindTable(table, 'readWrite')
-      .bindBucket(bucket, ['put'])
+      .bindBucket(bucket, ['put'], objects('id_scan'))
       .addEnvironments(scopes);
     const getResult = make('GetResultFn', 'api/get-result').bindTable(table, 'read').addEnvironments(scopes);
     const deleteVerification = make('DeleteVerificationFn', 'api/delete-verification', {

@@ -303,17 +303,40 @@ describe('least privilege', () => {
     }
   });
 
-  it('scopes object access of every function to the uploads/ prefix', () => {
-    const bucketArn = { 'Fn::GetAtt': [idOf(synth.stack.storage.bucket), 'Arn'] };
-    const objects = { 'Fn::Join': ['', [bucketArn, '/uploads/*']] };
+  const bucketArn = () => ({ 'Fn::GetAtt': [idOf(synth.stack.storage.bucket), 'Arn'] });
+  const objects = (pattern: string) => ({ 'Fn::Join': ['', [bucketArn(), `/${pattern}`]] });
+  const s3Statements = (fnId: string) =>
+    statementsOf(fnId).filter((st) => actions(st).some((a) => a.startsWith('s3:')));
+  const resourcesOf = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+  it('scopes object access of every function to keys under uploads/', () => {
     for (const fnId of FUNCTION_IDS) {
-      for (const s of statementsOf(fnId).filter((st) => actions(st).some((a) => a.startsWith('s3:')))) {
-        const res = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
-        // Object actions hit uploads/*; only grantRead's bucket-level List/GetBucket touch the bucket ARN.
-        expect(res).toContainEqual(objects);
-        for (const r of res) expect([bucketArn, objects]).toContainEqual(r);
+      for (const s of s3Statements(fnId)) {
+        for (const r of resourcesOf(s)) {
+          // Only grantRead's bucket-level List/GetBucket touch the bucket ARN itself.
+          if (JSON.stringify(r) === JSON.stringify(bucketArn())) continue;
+          expect({ fnId, r }).toEqual({
+            fnId,
+            r: { 'Fn::Join': ['', [bucketArn(), expect.stringMatching(/^\/uploads\/\*/)]] },
+          });
+        }
       }
     }
+  });
+
+  it('lets the API writers put objects for their own step only', () => {
+    const puts = (fnId: string) =>
+      s3Statements(fnId)
+        .filter((s) => actions(s).includes('s3:PutObject'))
+        .flatMap(resourcesOf);
+    expect(puts('CreateUploadFn')).toEqual([objects('uploads/*/document_*/*')]);
+    expect(puts('SubmitIdScanFn')).toEqual([objects('uploads/*/id_scan/*')]);
+    expect(puts('ReuseFrontFn')).toEqual([objects('uploads/*/document_back/*')]);
+    const reads = s3Statements('ReuseFrontFn')
+      .filter((s) => actions(s).includes('s3:GetObject*'))
+      .flatMap(resourcesOf);
+    expect(reads).toContainEqual(objects('uploads/*/document_front/*'));
+    expect(reads).not.toContainEqual(objects('uploads/*'));
   });
 });
 
