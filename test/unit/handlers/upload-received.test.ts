@@ -72,13 +72,11 @@ describe('upload-received', () => {
 
   it('matches an id scan by the key the id-scan request recorded', async () => {
     const scan = key('id_scan', 1);
-    ddb
-      .on(UpdateCommand)
-      .resolves({
-        Attributes: verification({
-          awaiting: { step: 'document_front', attempt: 1, taskToken: 'tok', claimed: true },
-        }),
-      });
+    ddb.on(UpdateCommand).resolves({
+      Attributes: verification({
+        awaiting: { step: 'document_front', attempt: 1, taskToken: 'tok', claimed: true },
+      }),
+    });
     await handler(s3Event(scan), context);
     const claim = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(claim?.ConditionExpression).toContain('awaiting.scanKey = :key');
@@ -161,13 +159,11 @@ describe('upload-received', () => {
 
   it('deletes the object when the wait timed out between the claim and the resume', async () => {
     const front = key('document_front', 1);
-    ddb
-      .on(UpdateCommand)
-      .resolves({
-        Attributes: verification({
-          awaiting: { step: 'document_front', attempt: 1, taskToken: 'tok', claimed: true },
-        }),
-      });
+    ddb.on(UpdateCommand).resolves({
+      Attributes: verification({
+        awaiting: { step: 'document_front', attempt: 1, taskToken: 'tok', claimed: true },
+      }),
+    });
     sfn
       .on(SendTaskSuccessCommand)
       .rejects(Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' }));

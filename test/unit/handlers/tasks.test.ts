@@ -1,0 +1,201 @@
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, events, givenMeta, givenTokens, resetAws, s3, verification, VID } from '../support/aws';
+import { setTestEnv } from '../support/env';
+import { context } from '../support/events';
+import { FakeBerbix, tokenReply } from '../support/fake-berbix';
+
+type Task = (input: Record<string, unknown>, ctx: typeof context) => Promise<unknown>;
+const tasks: Record<string, Task> = {};
+const berbix = new FakeBerbix();
+
+beforeAll(async () => {
+  setTestEnv({ BERBIX_API_URL: await berbix.start() });
+  for (const name of [
+    'create-transaction',
+    'await-upload',
+    'fetch-result',
+    'delete-images',
+    'close-verification',
+  ]) {
+    tasks[name] = ((await import(`../../../lambdas/handlers/sfn/${name}`)) as { handler: Task }).handler;
+  }
+});
+afterAll(() => berbix.stop());
+
+beforeEach(() => {
+  resetAws();
+  berbix.reset();
+  for (const c of [PutCommand, UpdateCommand, DeleteCommand] as const) ddb.on(c as never).resolves({});
+  s3.on(ListObjectsV2Command).resolves({
+    Contents: [{ Key: `uploads/${VID}/document_front/1-0123456789abcdef.jpg` }],
+  });
+  s3.on(DeleteObjectCommand).resolves({});
+  events.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
+});
+
+describe('create-transaction', () => {
+  it('creates an API-only transaction, stores the tokens, drops the create inputs and returns first_step', async () => {
+    givenMeta(
+      verification({
+        status: 'creating',
+        nextStep: undefined,
+        berbixTransactionId: undefined,
+        awaiting: undefined,
+        idCountry: 'CA',
+        idType: 'P',
+      }),
+    );
+    ddb
+      .on(GetCommand, { Key: { pk: `V#${VID}`, sk: 'CREATE' } })
+      .resolves({ Item: { email: 'ada@example.com' } });
+    berbix.on('POST /v0/transactions', tokenReply({ first_step: 'upload_document_front' }));
+
+    await expect(tasks['create-transaction']!({ verificationId: VID }, context)).resolves.toEqual({
+      verificationId: VID,
+      nextStep: 'upload_document_front',
+    });
+    expect(berbix.calls('POST /v0/transactions')[0]?.body).toEqual({
+      customer_uid: 'user-1',
+      template_key: 'tpl_test',
+      email: 'ada@example.com',
+      api_only_options: { id_country: 'CA', id_type: 'P' },
+    });
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({
+      sk: 'TOKENS',
+      clientToken: 'client-token-secret',
+      transactionId: 4242,
+    });
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':tx': '4242',
+      ':next': 'upload_document_front',
+    });
+    expect(ddb.commandCalls(DeleteCommand)[0]!.args[0].input.Key).toEqual({ pk: `V#${VID}`, sk: 'CREATE' });
+  });
+
+  it('never creates a second transaction when retried after success', async () => {
+    givenMeta(verification({ status: 'creating' }));
+    await expect(tasks['create-transaction']!({ verificationId: VID }, context)).resolves.toMatchObject({
+      nextStep: 'upload_document_front',
+    });
+    expect(berbix.requests).toHaveLength(0);
+  });
+
+  it('throws BerbixPermanentError when Berbix refuses the API secret', async () => {
+    givenMeta(verification({ status: 'creating', berbixTransactionId: undefined, nextStep: undefined }));
+    ddb.on(GetCommand, { Key: { pk: `V#${VID}`, sk: 'CREATE' } }).resolves({});
+    berbix.on('POST /v0/transactions', { status: 401, body: { code: 401, message: 'bad secret' } });
+    await expect(tasks['create-transaction']!({ verificationId: VID }, context)).rejects.toMatchObject({
+      name: 'BerbixPermanentError',
+    });
+  });
+});
+
+describe('await-upload', () => {
+  it('stores the task token with the step and the next attempt number', async () => {
+    givenMeta(verification({ status: 'processing', attempts: { document_front: 2 }, awaiting: undefined }));
+    ddb
+      .on(UpdateCommand)
+      .resolves({
+        Attributes: verification({
+          awaiting: { step: 'document_front', attempt: 3, taskToken: 'tok', claimed: false },
+        }),
+      });
+    await tasks['await-upload']!({ verificationId: VID, step: 'document_front', taskToken: 'tok' }, context);
+    const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(update.ExpressionAttributeValues).toMatchObject({
+      ':awaiting': { step: 'document_front', attempt: 3, taskToken: 'tok', claimed: false },
+      ':awaitingUpload': 'awaiting_upload',
+    });
+  });
+
+  it('throws VerificationGoneError when the verification was closed or deleted', async () => {
+    givenMeta(verification({ status: 'deleted' }));
+    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+    await expect(
+      tasks['await-upload']!({ verificationId: VID, step: 'document_back', taskToken: 'tok' }, context),
+    ).rejects.toMatchObject({
+      name: 'VerificationGoneError',
+    });
+  });
+});
+
+describe('fetch-result', () => {
+  it('fetches the result once, caches it, completes the verification and publishes an event without personal data', async () => {
+    givenMeta(verification({ status: 'processing', nextStep: 'done', awaiting: undefined }));
+    givenTokens();
+    const transaction = {
+      id: 4242,
+      customer_uid: 'user-1',
+      action: 'accept',
+      flags: ['id_under_21'],
+      fields: { given_name: { value: 'Ada', confidence: 'high', sources: [] } },
+      duplicates: [],
+    };
+    berbix.on('GET /v0/transactions', { status: 200, body: transaction });
+    ddb.on(UpdateCommand).resolves({
+      Attributes: verification({
+        status: 'completed',
+        resultSummary: { action: 'accept', flags: ['id_under_21'] },
+        completedAt: '2026-01-01T00:05:00.000Z',
+      }),
+    });
+    await tasks['fetch-result']!({ verificationId: VID }, context);
+    expect(berbix.calls('GET /v0/transactions')).toHaveLength(1);
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ sk: 'RESULT', transaction });
+    const entry = events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!;
+    expect(entry).toMatchObject({
+      Source: 'berbix-serverless',
+      DetailType: 'VerificationCompleted',
+      EventBusName: 'default',
+    });
+    expect(JSON.parse(entry.Detail!)).toEqual({
+      verificationId: VID,
+      customerUid: 'user-1',
+      action: 'accept',
+      completedAt: '2026-01-01T00:05:00.000Z',
+    });
+    expect(entry.Detail).not.toContain('Ada');
+  });
+
+  it('does not ask Berbix again when retried after completion', async () => {
+    givenMeta(verification({ status: 'completed', resultSummary: { action: 'accept', flags: [] } }));
+    await tasks['fetch-result']!({ verificationId: VID }, context);
+    expect(berbix.requests).toHaveLength(0);
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(1);
+  });
+});
+
+describe('close-verification and delete-images', () => {
+  it('abandons a verification and deletes its images', async () => {
+    givenMeta(verification());
+    await tasks['close-verification']!(
+      { verificationId: VID, outcome: 'abandoned', reason: 'upload_timeout' },
+      context,
+    );
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':outcome': 'abandoned',
+      ':reason': 'upload_timeout',
+    });
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(1);
+  });
+
+  it('stores only code-like failure reasons', async () => {
+    givenMeta(verification());
+    await tasks['close-verification']!(
+      { verificationId: VID, outcome: 'failed', reason: 'Ada Lovelace, 1990-12-10' },
+      context,
+    );
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':reason': 'unknown',
+    });
+  });
+
+  it('deletes every image under the verification prefix', async () => {
+    await tasks['delete-images']!({ verificationId: VID }, context);
+    expect(s3.commandCalls(ListObjectsV2Command)[0]!.args[0].input.Prefix).toBe(`uploads/${VID}/`);
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(1);
+  });
+});
