@@ -132,6 +132,8 @@ export class VerificationFunction extends NodejsFunction {
       environment: {
         POWERTOOLS_SERVICE_NAME: serviceName,
         POWERTOOLS_LOG_LEVEL: logLevel,
+        // Events carry tokens, presigned fields and personal data: never log them whole.
+        POWERTOOLS_LOGGER_LOG_EVENT: 'false',
         NODE_OPTIONS: '--enable-source-maps',
         ...environment,
       },

@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { acknowledge } from './verification-function';
 
@@ -65,6 +66,10 @@ export class VerificationStorage extends Construct {
         throw new Error(`allowedOrigins: not an exact origin: ${origin}`);
     }
 
+    // Grant S3 log delivery through a bucket policy, not the legacy LogDeliveryWrite ACL, so both
+    // buckets can disable ACLs entirely (the flag is scoped to this construct, not the app).
+    this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+
     this.key = new kms.Key(this, 'Key', {
       description: 'berbix-serverless: encrypts uploads, verifications, the Berbix secret and the DLQ',
       enableKeyRotation: true,
@@ -77,7 +82,7 @@ export class VerificationStorage extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ id: 'ExpireAccessLogs', expiration: Duration.days(90) }],
       removalPolicy,
     });

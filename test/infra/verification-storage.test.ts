@@ -1,5 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { VerificationStorage } from '../../lib/constructs/verification-storage';
 
 const storageTemplate = (props: ConstructorParameters<typeof VerificationStorage>[2]) => {
@@ -53,6 +53,27 @@ describe('VerificationStorage', () => {
     expect(() => storageTemplate({ rawUploadExpiration: Duration.hours(12) })).toThrow(
       /whole number of days/,
     );
+  });
+
+  it('disables ACLs on both buckets: log delivery is granted by bucket policy', () => {
+    const template = storageTemplate({});
+    for (const bucket of Object.values(template.findResources('AWS::S3::Bucket'))) {
+      expect(bucket.Properties.AccessControl).toBeUndefined();
+      expect(bucket.Properties.OwnershipControls).toEqual({
+        Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }],
+      });
+    }
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'logging.s3.amazonaws.com' },
+            Action: 's3:PutObject',
+          }),
+        ]),
+      },
+    });
   });
 
   it('sends the uploads bucket access logs to a non-public log bucket, both TLS-only', () => {
