@@ -11,4 +11,5 @@ new VerificationStack(app, stackName, {
   description: 'berbix-serverless: Berbix API-only ID verification pipeline',
 });
 // cdk-nag 3 runs as a CDK policy-validation plugin: any unacknowledged finding fails the synth.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// Acknowledgments are also written into the template's Metadata (cdk_nag), as an audit trail.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));

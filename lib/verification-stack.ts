@@ -203,7 +203,7 @@ export class VerificationStack extends Stack {
     const fetchResult = make('FetchResultFn', 'sfn/fetch-result', sfnTimeout)
       .bindTable(table, 'readWrite')
       .bindSecret(secret)
-      .addEnvironments({ ...berbix });
+      .addEnvironments(berbix);
     // The account's default bus: customers subscribe with rules, no extra bus to manage.
     const bus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     bus.grantPutEventsTo(fetchResult);
@@ -319,7 +319,7 @@ export class VerificationStack extends Stack {
     const berbixWebhook = make('BerbixWebhookFn', 'api/berbix-webhook')
       .bindTable(table, 'readWrite')
       .bindSecret(secret)
-      .addEnvironments({ ...berbix });
+      .addEnvironments(berbix);
 
     this.functions = {
       CreateTransactionFn: createTransaction,

@@ -68,6 +68,7 @@ export type BucketAccess = 'read' | 'put' | 'delete';
  * A Lambda function with the house defaults: Node.js 22 on ARM64, bundled by the local esbuild
  * with the AWS SDK inside (pinned versions, no reliance on the runtime's copy), source maps,
  * active X-Ray tracing, JSON logs into its own log group with a retention, Powertools settings.
+ * `memorySize` defaults to 256 MB and `timeout` to 15 s; both can be overridden.
  *
  * The role starts empty (no `AWSLambdaBasicExecutionRole`, whose `logs:CreateLogGroup` on `*`
  * is more than the function needs); it may write to its own log group only.
@@ -92,8 +93,8 @@ export class VerificationFunction extends NodejsFunction {
       ...rest
     } = props;
 
-    // Created before `super` is impossible, so the group and role are children of the scope,
-    // named after the function id.
+    // `this` does not exist before super(), so the log group and role are siblings of the
+    // function in `scope`, named after its id.
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: logRetention,
       removalPolicy: logRemovalPolicy,
