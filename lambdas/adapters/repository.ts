@@ -103,6 +103,50 @@ export class VerificationRepository {
     return Math.floor(this.#now().getTime() / 1000) + seconds;
   }
 
+  /**
+   * A conditional update of META: `{item}` (the new item) when it applied, undefined when the
+   * condition did not hold (another writer won, or the verification is gone or in another status).
+   */
+  async #updateMeta(
+    id: string,
+    update: {
+      set: string;
+      condition: string;
+      values: Record<string, unknown>;
+      names?: Record<string, string>;
+    },
+  ): Promise<{ item: Verification | undefined } | undefined> {
+    const uses = (token: string) => `${update.set} ${update.condition}`.includes(token);
+    try {
+      const out = await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: metaKey(id),
+          UpdateExpression: update.set,
+          ConditionExpression: update.condition,
+          // DynamoDB refuses names and values an expression does not use.
+          ...(uses('#')
+            ? {
+                ExpressionAttributeNames: {
+                  ...(uses('#status') ? { '#status': 'status' } : {}),
+                  ...update.names,
+                },
+              }
+            : {}),
+          ExpressionAttributeValues: {
+            ...(uses(':now') ? { ':now': this.#timestamp() } : {}),
+            ...update.values,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { item: toVerification(out.Attributes) };
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
   async get(id: string): Promise<Verification | undefined> {
     const out = await this.#db.send(
       new GetCommand({ TableName: this.#table, Key: metaKey(id), ConsistentRead: true }),
@@ -210,25 +254,17 @@ export class VerificationRepository {
     created: { tokens: BerbixTokens; nextStep: Verification['nextStep'] & string },
   ): Promise<boolean> {
     await this.putTokens(id, created.tokens);
-    const ok = await conditional(() =>
-      this.#db.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: metaKey(id),
-          UpdateExpression: 'SET berbixTransactionId = :tx, nextStep = :next, updatedAt = :now',
-          ConditionExpression: '#status = :creating',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':tx': String(created.tokens.transactionId),
-            ':next': created.nextStep,
-            ':now': this.#timestamp(),
-            ':creating': 'creating',
-          },
-        }),
-      ),
-    );
+    const ok = await this.#updateMeta(id, {
+      set: 'SET berbixTransactionId = :tx, nextStep = :next, updatedAt = :now',
+      condition: '#status = :creating',
+      values: {
+        ':tx': String(created.tokens.transactionId),
+        ':next': created.nextStep,
+        ':creating': 'creating',
+      },
+    });
     await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: itemKey(id, 'CREATE') }));
-    return ok;
+    return ok !== undefined;
   }
 
   /**
@@ -240,53 +276,35 @@ export class VerificationRepository {
     if (!current) return undefined;
     const attempt = (current.attempts[step] ?? 0) + 1;
     const from = statusIn(allowedPredecessors('awaiting_upload'));
-    try {
-      const out = await this.#db.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: metaKey(id),
-          UpdateExpression:
-            'SET awaiting = :awaiting, #status = :awaitingUpload, nextStep = :next, updatedAt = :now',
-          ConditionExpression: from.expression,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ...from.values,
-            ':awaiting': { step, attempt, taskToken, claimed: false },
-            ':awaitingUpload': 'awaiting_upload',
-            ':next': nextStepFor(step),
-            ':now': this.#timestamp(),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toVerification(out.Attributes);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    const updated = await this.#updateMeta(id, {
+      set: 'SET awaiting = :awaiting, #status = :awaitingUpload, nextStep = :next, updatedAt = :now',
+      condition: from.expression,
+      values: {
+        ...from.values,
+        ':awaiting': { step, attempt, taskToken, claimed: false },
+        ':awaitingUpload': 'awaiting_upload',
+        ':next': nextStepFor(step),
+      },
+    });
+    return (
+      updated &&
+      (updated.item ?? {
+        ...current,
+        status: 'awaiting_upload',
+        awaiting: { step, attempt, taskToken, claimed: false },
+      })
+    );
   }
 
   /** Records which id-scan object answers the current wait (a later scan replaces an earlier one). */
   async setAwaitedScanKey(id: string, attempt: number, scanKey: string): Promise<boolean> {
-    return conditional(() =>
-      this.#db.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: metaKey(id),
-          UpdateExpression: 'SET awaiting.scanKey = :key, updatedAt = :now',
-          ConditionExpression:
-            '#status = :awaitingUpload AND awaiting.attempt = :attempt AND awaiting.claimed = :false AND attribute_exists(awaiting.taskToken)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':key': scanKey,
-            ':now': this.#timestamp(),
-            ':awaitingUpload': 'awaiting_upload',
-            ':attempt': attempt,
-            ':false': false,
-          },
-        }),
-      ),
-    );
+    const updated = await this.#updateMeta(id, {
+      set: 'SET awaiting.scanKey = :key, updatedAt = :now',
+      condition:
+        '#status = :awaitingUpload AND awaiting.attempt = :attempt AND awaiting.claimed = :false AND attribute_exists(awaiting.taskToken)',
+      values: { ':key': scanKey, ':awaitingUpload': 'awaiting_upload', ':attempt': attempt, ':false': false },
+    });
+    return updated !== undefined;
   }
 
   /**
@@ -295,34 +313,26 @@ export class VerificationRepository {
    * Returns the task token to resume, or undefined when the upload is a duplicate, stale or late.
    */
   async claimUpload(upload: UploadKey, key: string): Promise<string | undefined> {
-    const stepCondition = upload.step === 'id_scan' ? 'awaiting.scanKey = :key' : 'awaiting.step = :step';
-    try {
-      const out = await this.#db.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: metaKey(upload.verificationId),
-          UpdateExpression:
-            'SET awaiting.claimed = :true, awaiting.uploadKey = :key, #status = :processing, updatedAt = :now',
-          ConditionExpression: `#status = :awaitingUpload AND awaiting.attempt = :attempt AND awaiting.claimed = :false AND attribute_exists(awaiting.taskToken) AND ${stepCondition}`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':true': true,
-            ':false': false,
-            ':key': key,
-            ':processing': 'processing',
-            ':awaitingUpload': 'awaiting_upload',
-            ':attempt': upload.attempt,
-            ':now': this.#timestamp(),
-            ...(upload.step === 'id_scan' ? {} : { ':step': upload.step }),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toVerification(out.Attributes)?.awaiting?.taskToken;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    const isScan = upload.step === 'id_scan';
+    const updated = await this.#updateMeta(upload.verificationId, {
+      set: 'SET awaiting.claimed = :true, awaiting.uploadKey = :key, #status = :processing, updatedAt = :now',
+      condition:
+        '#status = :awaitingUpload AND awaiting.attempt = :attempt AND awaiting.claimed = :false AND ' +
+        `attribute_exists(awaiting.taskToken) AND ${isScan ? 'awaiting.scanKey = :key' : 'awaiting.step = :step'}`,
+      values: {
+        ':true': true,
+        ':false': false,
+        ':key': key,
+        ':processing': 'processing',
+        ':awaitingUpload': 'awaiting_upload',
+        ':attempt': upload.attempt,
+        ...(isScan ? {} : { ':step': upload.step }),
+      },
+    });
+    return (
+      updated &&
+      (updated.item?.awaiting?.taskToken ?? (await this.get(upload.verificationId))?.awaiting?.taskToken)
+    );
   }
 
   /**
@@ -335,32 +345,26 @@ export class VerificationRepository {
   ): Promise<boolean> {
     const { key, step, outcome } = input;
     const accepted = step !== 'id_scan' && outcome.nextStep !== nextStepFor(step);
-    return conditional(() =>
-      this.#db.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: metaKey(id),
-          UpdateExpression:
-            [
-              'SET nextStep = :next, issues = :issues, issueDetails = :details, lastSubmittedKey = :key, updatedAt = :now',
-              'attempts.#step = if_not_exists(attempts.#step, :zero) + :one',
-              ...(accepted ? ['acceptedKeys.#step = :key'] : []),
-            ].join(', ') + ' REMOVE awaiting',
-          ConditionExpression: '#status = :processing AND awaiting.uploadKey = :key',
-          ExpressionAttributeNames: { '#status': 'status', '#step': step },
-          ExpressionAttributeValues: {
-            ':next': outcome.nextStep,
-            ':issues': outcome.issues,
-            ':details': outcome.issueDetails,
-            ':key': key,
-            ':now': this.#timestamp(),
-            ':zero': 0,
-            ':one': 1,
-            ':processing': 'processing',
-          },
-        }),
-      ),
-    );
+    const updated = await this.#updateMeta(id, {
+      set:
+        [
+          'SET nextStep = :next, issues = :issues, issueDetails = :details, lastSubmittedKey = :key, updatedAt = :now',
+          'attempts.#step = if_not_exists(attempts.#step, :zero) + :one',
+          ...(accepted ? ['acceptedKeys.#step = :key'] : []),
+        ].join(', ') + ' REMOVE awaiting',
+      condition: '#status = :processing AND awaiting.uploadKey = :key',
+      names: { '#step': step },
+      values: {
+        ':next': outcome.nextStep,
+        ':issues': outcome.issues,
+        ':details': outcome.issueDetails,
+        ':key': key,
+        ':zero': 0,
+        ':one': 1,
+        ':processing': 'processing',
+      },
+    });
+    return updated !== undefined;
   }
 
   async recordFailureReason(id: string, reason: string): Promise<void> {
@@ -379,39 +383,20 @@ export class VerificationRepository {
       });
   }
 
-  /** Caches Berbix's result and completes the verification. False when it can no longer complete. */
+  /** Caches Berbix's result and completes the verification; undefined when it can no longer complete. */
   async recordResult(
     id: string,
     transaction: BerbixTransaction,
     summary: ResultSummary,
   ): Promise<Verification | undefined> {
-    const now = this.#timestamp();
     await this.putResult(id, transaction);
     const from = statusIn(allowedPredecessors('completed'));
-    try {
-      const out = await this.#db.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: metaKey(id),
-          UpdateExpression:
-            'SET #status = :completed, resultSummary = :summary, nextStep = :done, completedAt = if_not_exists(completedAt, :now), updatedAt = :now REMOVE awaiting',
-          ConditionExpression: from.expression,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ...from.values,
-            ':completed': 'completed',
-            ':summary': summary,
-            ':done': 'done',
-            ':now': now,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toVerification(out.Attributes);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    const updated = await this.#updateMeta(id, {
+      set: 'SET #status = :completed, resultSummary = :summary, nextStep = :done, completedAt = if_not_exists(completedAt, :now), updatedAt = :now REMOVE awaiting',
+      condition: from.expression,
+      values: { ...from.values, ':completed': 'completed', ':summary': summary, ':done': 'done' },
+    });
+    return updated && (updated.item ?? (await this.get(id)));
   }
 
   async putResult(id: string, transaction: BerbixTransaction): Promise<void> {
@@ -425,22 +410,12 @@ export class VerificationRepository {
 
   /** Refreshes a completed verification's summary after Berbix changed its decision. */
   async updateResultSummary(id: string, summary: ResultSummary): Promise<boolean> {
-    return conditional(() =>
-      this.#db.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: metaKey(id),
-          UpdateExpression: 'SET resultSummary = :summary, updatedAt = :now',
-          ConditionExpression: '#status = :completed',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':summary': summary,
-            ':now': this.#timestamp(),
-            ':completed': 'completed',
-          },
-        }),
-      ),
-    );
+    const updated = await this.#updateMeta(id, {
+      set: 'SET resultSummary = :summary, updatedAt = :now',
+      condition: '#status = :completed',
+      values: { ':summary': summary, ':completed': 'completed' },
+    });
+    return updated !== undefined;
   }
 
   async getResult(id: string): Promise<CachedResult | undefined> {
@@ -455,39 +430,20 @@ export class VerificationRepository {
   /** Ends a verification as failed or abandoned; the wait is dropped so late uploads resume nothing. */
   async close(id: string, outcome: 'failed' | 'abandoned', reason: string): Promise<boolean> {
     const from = statusIn(allowedPredecessors(outcome).filter((s) => s !== outcome));
-    return conditional(() =>
-      this.#db.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: metaKey(id),
-          UpdateExpression:
-            'SET #status = :outcome, failureReason = if_not_exists(failureReason, :reason), updatedAt = :now REMOVE awaiting',
-          ConditionExpression: from.expression,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ...from.values,
-            ':outcome': outcome,
-            ':reason': reason,
-            ':now': this.#timestamp(),
-          },
-        }),
-      ),
-    );
+    const updated = await this.#updateMeta(id, {
+      set: 'SET #status = :outcome, failureReason = if_not_exists(failureReason, :reason), updatedAt = :now REMOVE awaiting',
+      condition: from.expression,
+      values: { ...from.values, ':outcome': outcome, ':reason': reason },
+    });
+    return updated !== undefined;
   }
 
   async markImagesDeleted(id: string): Promise<void> {
-    await conditional(() =>
-      this.#db.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: metaKey(id),
-          UpdateExpression:
-            'SET imagesDeletedAt = :now, updatedAt = :now REMOVE acceptedKeys.document_front, acceptedKeys.document_back',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':now': this.#timestamp() },
-        }),
-      ),
-    );
+    await this.#updateMeta(id, {
+      set: 'SET imagesDeletedAt = :now, updatedAt = :now REMOVE acceptedKeys.document_front, acceptedKeys.document_back',
+      condition: 'attribute_exists(pk)',
+      values: {},
+    });
   }
 
   /**
@@ -498,21 +454,13 @@ export class VerificationRepository {
     for (const sk of ['TOKENS', 'RESULT', 'CREATE'] as const) {
       await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: itemKey(id, sk) }));
     }
-    const now = this.#timestamp();
-    await conditional(() =>
-      this.#db.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: metaKey(id),
-          UpdateExpression:
-            'SET #status = :deleted, deletedAt = :now, updatedAt = :now, issues = :none, issueDetails = :empty, acceptedKeys = :empty ' +
-            'REMOVE awaiting, resultSummary, berbixTransactionId, lastSubmittedKey, idCountry, idType, failureReason',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':deleted': 'deleted', ':now': now, ':none': [], ':empty': {} },
-        }),
-      ),
-    );
+    await this.#updateMeta(id, {
+      set:
+        'SET #status = :deleted, deletedAt = :now, updatedAt = :now, issues = :none, issueDetails = :empty, acceptedKeys = :empty ' +
+        'REMOVE awaiting, resultSummary, berbixTransactionId, lastSubmittedKey, idCountry, idType, failureReason',
+      condition: 'attribute_exists(pk)',
+      values: { ':deleted': 'deleted', ':none': [], ':empty': {} },
+    });
   }
 
   /** The verification a Berbix transaction belongs to (webhooks), via the `byBerbixTransaction` GSI. */
