@@ -96,13 +96,11 @@ describe('create-transaction', () => {
 describe('await-upload', () => {
   it('stores the task token with the step and the next attempt number', async () => {
     givenMeta(verification({ status: 'processing', attempts: { document_front: 2 }, awaiting: undefined }));
-    ddb
-      .on(UpdateCommand)
-      .resolves({
-        Attributes: verification({
-          awaiting: { step: 'document_front', attempt: 3, taskToken: 'tok', claimed: false },
-        }),
-      });
+    ddb.on(UpdateCommand).resolves({
+      Attributes: verification({
+        awaiting: { step: 'document_front', attempt: 3, taskToken: 'tok', claimed: false },
+      }),
+    });
     await tasks['await-upload']!({ verificationId: VID, step: 'document_front', taskToken: 'tok' }, context);
     const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(update.ExpressionAttributeValues).toMatchObject({
