@@ -6,6 +6,7 @@ import {
   ListStateMachinesCommand,
   SFNClient,
   SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
   StartExecutionCommand,
   StopExecutionCommand,
@@ -281,6 +282,30 @@ describe('the local Step Functions emulator', () => {
     );
     const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
     expect(history.events!.map((e) => e.type)).toContain('TaskTimedOut');
+  });
+
+  it('fails a wait whose HeartbeatSeconds pass without SendTaskHeartbeat with States.HeartbeatTimeout', async () => {
+    const catcher = tokenCatcher('Await');
+    const arn = register({
+      StartAt: 'Await',
+      States: {
+        Await: {
+          ...awaitState('Await'),
+          TimeoutSeconds: 600,
+          HeartbeatSeconds: 1,
+          Catch: [{ ErrorEquals: ['States.HeartbeatTimeout'], ResultPath: '$.error', Next: 'Silent' }],
+          End: true,
+        },
+        Silent: { Type: 'Pass', End: true },
+      },
+    });
+    const executionArn = await run(arn, { verificationId: 'vrf_hb' });
+    const token = await catcher.nextToken();
+    await sfn.send(new SendTaskHeartbeatCommand({ taskToken: token }));
+    const execution = await finished(executionArn);
+
+    expect(JSON.parse(execution.output!)).toMatchObject({ error: { Error: 'States.HeartbeatTimeout' } });
+    await expectAwsError(sfn.send(new SendTaskHeartbeatCommand({ taskToken: token })), 'TaskTimedOut');
   });
 
   it('retries a Lambda function error matched by its errorType until the function succeeds', async () => {
