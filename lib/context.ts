@@ -19,7 +19,6 @@ export const CONTEXT_DEFAULTS = {
   allowedOrigins: '',
   abandonAfterSeconds: 86400,
   imageRetentionSeconds: 0,
-  rawUploadExpirationDays: 1,
   dataRetentionDays: 30,
   createWaitMs: 8000,
   uploadUrlTtlSeconds: 300,
@@ -30,6 +29,14 @@ export const CONTEXT_DEFAULTS = {
 } as const;
 
 type Key = keyof typeof CONTEXT_DEFAULTS;
+
+function optionalDays(value: unknown): Duration | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 1)
+    throw new Error(`context rawUploadExpirationDays: expected whole days >= 1, got ${String(value)}`);
+  return Duration.days(days);
+}
 
 /**
  * Builds the stack props from CDK context, each key falling back to {@link CONTEXT_DEFAULTS}.
@@ -75,7 +82,8 @@ export function stackPropsFromContext(
     allowedOrigins: list('allowedOrigins'),
     abandonAfter: Duration.seconds(num('abandonAfterSeconds')),
     imageRetention: Duration.seconds(num('imageRetentionSeconds')),
-    rawUploadExpiration: Duration.days(num('rawUploadExpirationDays')),
+    // Unset: the stack derives it from imageRetention.
+    rawUploadExpiration: optionalDays(read('rawUploadExpirationDays')),
     dataRetentionDays: num('dataRetentionDays'),
     createWait: Duration.millis(num('createWaitMs')),
     uploadUrlTtl: Duration.seconds(num('uploadUrlTtlSeconds')),

@@ -58,8 +58,9 @@ export interface VerificationStackProps extends StackProps {
   readonly imageRetention?: Duration;
 
   /**
-   * Safety-net S3 lifecycle expiry of everything under `uploads/`, whole days.
-   * @default Duration.days(1)
+   * Safety-net S3 lifecycle expiry of everything under `uploads/`, whole days; the workflow
+   * deletes images itself. Must not be shorter than `imageRetention`.
+   * @default Duration.days(1), or whole days covering `imageRetention` plus one day when that is longer
    */
   readonly rawUploadExpiration?: Duration;
 
@@ -164,9 +165,18 @@ export class VerificationStack extends Stack {
     if (createWait.toMilliseconds() >= 25_000)
       throw new Error('createWait must stay well under the 30 s API timeout');
 
+    const retentionDays = Math.ceil(imageRetention.toSeconds() / 86400);
+    const rawUploadExpiration = props.rawUploadExpiration ?? Duration.days(Math.max(1, retentionDays + 1));
+    // Otherwise the lifecycle rule would silently cut the configured image retention short.
+    if (rawUploadExpiration.toSeconds() < imageRetention.toSeconds()) {
+      throw new Error(
+        `rawUploadExpiration (${rawUploadExpiration.toHumanString()}) is shorter than imageRetention (${imageRetention.toHumanString()})`,
+      );
+    }
+
     this.storage = new VerificationStorage(this, 'Storage', {
       allowedOrigins,
-      rawUploadExpiration: props.rawUploadExpiration,
+      rawUploadExpiration,
       removalPolicy,
     });
     const { table, bucket, secret, key } = this.storage;

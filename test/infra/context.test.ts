@@ -23,6 +23,7 @@ describe('stack props from CDK context', () => {
     expect(props.abandonAfter?.toSeconds()).toBe(86400);
     expect(props.imageRetention?.toSeconds()).toBe(0);
     expect(props.createWait?.toMilliseconds()).toBe(8000);
+    expect(props.rawUploadExpiration).toBeUndefined();
   });
 
   it('reads -c strings: comma lists, numbers and the removal policy', () => {
@@ -40,6 +41,7 @@ describe('stack props from CDK context', () => {
     expect(props.logRetention).toBe(RetentionDays.ONE_WEEK);
     expect(props.removalPolicy).toBe(RemovalPolicy.DESTROY);
     expect(props.jwtIssuer).toBe('http://127.0.0.1:4566/issuer');
+    expect(fromContext({ rawUploadExpirationDays: '3' }).rawUploadExpiration?.toDays()).toBe(3);
   });
 
   it('accepts arrays and numbers from cdk.json', () => {
@@ -52,5 +54,6 @@ describe('stack props from CDK context', () => {
     expect(() => fromContext({ abandonAfterSeconds: 'soon' })).toThrow(/abandonAfterSeconds/);
     expect(() => fromContext({ logRetentionDays: '8' })).toThrow(/logRetentionDays/);
     expect(() => fromContext({ removalPolicy: 'snapshot' })).toThrow(/removalPolicy/);
+    expect(() => fromContext({ rawUploadExpirationDays: '0.5' })).toThrow(/rawUploadExpirationDays/);
   });
 });

@@ -1,4 +1,5 @@
 import { App, Duration } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { stackPropsFromContext } from '../../lib/context';
 import { VerificationStack, type VerificationStackProps } from '../../lib/verification-stack';
@@ -79,6 +80,12 @@ describe('VerificationStack props', () => {
     });
   });
 
+  it('keep raw uploads a day longer than a multi-hour image retention unless told otherwise', () => {
+    synth.template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ Prefix: 'uploads/', ExpirationInDays: 2 })] },
+    });
+  });
+
   it('set the retention of every log group', () => {
     const groups = Object.values(synth.template.findResources('AWS::Logs::LogGroup'));
     expect(groups.length).toBeGreaterThanOrEqual(17);
@@ -99,6 +106,9 @@ describe('VerificationStack props', () => {
     expect(build({ abandonAfter: Duration.days(400) })).toThrow(/abandonAfter/);
     expect(build({ createWait: Duration.seconds(29) })).toThrow(/createWait/);
     expect(build({ jwtIssuer: 'not a url' })).toThrow(/jwtIssuer/);
+    expect(build({ imageRetention: Duration.days(3), rawUploadExpiration: Duration.days(2) })).toThrow(
+      /shorter than imageRetention/,
+    );
     expect(build({ clientScope: 'same', backendScope: 'same' })).toThrow(/differ/);
   });
 });
