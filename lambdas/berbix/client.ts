@@ -626,7 +626,8 @@ function requireText(value: unknown, name: string, operation: BerbixOperation): 
   return value;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// A plain character class: a grouped repetition overflows V8's regex stack on multi-MiB strings.
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Bytes are encoded; a string must already be base64 (checked, never echoed). */
 function toBase64(data: BinaryInput, name: string, operation: BerbixOperation): string {
@@ -636,7 +637,8 @@ function toBase64(data: BinaryInput, name: string, operation: BerbixOperation): 
   }
   if (typeof data !== 'string' || data.length === 0)
     throw invalidInput(operation, `${name} must be non-empty bytes or base64`);
-  if (!BASE64.test(data)) throw invalidInput(operation, `${name} is not valid base64`);
+  if (data.length % 4 !== 0 || !BASE64.test(data))
+    throw invalidInput(operation, `${name} is not valid base64`);
   return data;
 }
 
@@ -653,7 +655,8 @@ function errorCode(error: unknown): string | undefined {
   // fetch wraps socket errors: TypeError('fetch failed', { cause }), sometimes an AggregateError.
   for (let current: unknown = error, depth = 0; current && depth < 4; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
+    // Only constant-like codes (ECONNRESET, UND_ERR_SOCKET): they end up in the message.
+    if (typeof code === 'string') return /^[A-Z0-9_]{1,40}$/.test(code) ? code : undefined;
     const nested = (current as { errors?: unknown[] }).errors?.[0];
     current = (current as { cause?: unknown }).cause ?? nested;
   }

@@ -213,12 +213,26 @@ describe('the Berbix client endpoints', () => {
     });
   });
 
+  it('accepts a 20 MiB image given as a base64 string', async () => {
+    server.handle((_req, res) => json(res, 200, { next_step: 'upload_document_back' }));
+    const data = Buffer.alloc(20 * 1024 * 1024, 0x5a).toString('base64');
+    await expect(client().uploadImages(session(), [{ ...FRONT, data }])).resolves.toMatchObject({
+      nextStep: 'upload_document_back',
+    });
+    expect(server.requests[0]?.body.length).toBeGreaterThan(data.length);
+  });
+
   it('refuses image data that is neither bytes nor base64 without echoing it', async () => {
     const error = await rejection(
       client().uploadImages(session(), [{ ...FRONT, data: 'not base64 at all!' }]),
     );
     expect(error).toBeInstanceOf(BerbixRequestError);
     expect(String(error)).not.toContain('not base64 at all');
+    for (const data of ['QUJ', 'QU=D', 'QUJD\n']) {
+      await expect(client().uploadImages(session(), [{ ...FRONT, data }])).rejects.toMatchObject({
+        code: 'invalid_input',
+      });
+    }
     expect(server.requests).toHaveLength(0);
   });
 
