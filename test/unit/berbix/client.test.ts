@@ -435,6 +435,27 @@ describe('token refresh', () => {
     expect(server.requests.map((r) => r.path)).toEqual(['/v0/transactions']);
   });
 
+  it('fails the call when persisting refreshed tokens fails, keeping the new tokens in the session', async () => {
+    server.handle((req, res) =>
+      req.path === '/v0/tokens' ? json(res, 200, TOKEN_RESPONSE) : res.writeHead(204).end(),
+    );
+    const s: TokenSession = {
+      tokens: tokens({ expiresAt: NOW - 1 }),
+      onTokensRefreshed: () => Promise.reject(new Error('table unavailable')),
+    };
+    await expect(client().deleteTransaction(s)).rejects.toThrow('table unavailable');
+    expect(s.tokens.accessToken).toBe('access-2');
+    expect(server.requests.map((r) => r.path)).toEqual(['/v0/tokens']);
+  });
+
+  it('leaves the session untouched when the refresh fails', async () => {
+    server.handle((_req, res) => json(res, 400, { code: 400, message: 'bad refresh' }));
+    const s = session({ expiresAt: NOW - 1 });
+    const before = { ...s.tokens };
+    await expect(client().getTransaction(s)).rejects.toBeInstanceOf(BerbixRequestError);
+    expect(s.tokens).toEqual(before);
+  });
+
   it('treats a session holding only a refresh token as needing a refresh first', async () => {
     server.handle((req, res) =>
       req.path === '/v0/tokens' ? json(res, 200, TOKEN_RESPONSE) : res.writeHead(204).end(),
