@@ -13,8 +13,9 @@ const received = () => jsonResponse(200, { received: true });
 
 /**
  * POST /webhooks/berbix: the signature is checked on the raw body before anything is parsed.
- * For a completed verification the cached result is fetched again (e.g. a manual review changed
- * the action); for others the state machine will fetch it once Berbix says `done`.
+ * For a completed verification whose action Berbix reports as changed (e.g. by a manual review), or
+ * does not report, the cached result is fetched again; for others the state machine fetches it
+ * once Berbix says `done`.
  */
 export const handler = publicHandler(async (event) => {
   const { webhookSecret } = await getBerbixSecrets(secretsManager, config.berbixSecretArn);
@@ -24,18 +25,22 @@ export const handler = publicHandler(async (event) => {
   if (!verifyWebhookSignature({ secret: webhookSecret, rawBody: body, signatureHeader })) {
     throw new HttpError(401, 'invalid_signature', 'The Berbix signature is missing, invalid or too old');
   }
-  let transactionId: unknown;
+  let payload: { transaction_id?: unknown; action?: unknown };
   try {
-    transactionId = (JSON.parse(body) as { transaction_id?: unknown })?.transaction_id;
+    payload = (JSON.parse(body) ?? {}) as typeof payload;
   } catch {
     throw new HttpError(400, 'invalid_request', 'The body is not valid JSON');
   }
+  const transactionId = payload.transaction_id;
   if (typeof transactionId !== 'number' && typeof transactionId !== 'string') {
     throw new HttpError(400, 'invalid_request', 'The body has no transaction_id');
   }
   const id = await repo.findIdByBerbixTransaction(String(transactionId));
   const verification = id ? await repo.get(id) : undefined;
   if (!verification || verification.status !== 'completed') return received();
+  // The completion webhook repeats the action we cached when the verification finished: nothing changed.
+  if (typeof payload.action === 'string' && payload.action === verification.resultSummary?.action)
+    return received();
 
   const session = await tokenSession(repo, verification.id);
   const transaction = await (await getBerbixClient(secretsManager, config)).getTransaction(session);

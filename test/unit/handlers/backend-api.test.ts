@@ -159,7 +159,7 @@ describe('POST /webhooks/berbix', () => {
 
   it('refreshes the cached result of a completed verification', async () => {
     ddb.on(QueryCommand).resolves({ Items: [{ pk: `V#${VID}`, sk: 'META', berbixTransactionId: '4242' }] });
-    givenMeta(verification({ status: 'completed' }));
+    givenMeta(verification({ status: 'completed', resultSummary: { action: 'accept', flags: [] } }));
     givenTokens();
     berbix.on('GET /v0/transactions', { status: 200, body: { ...RESULT, action: 'reject' } });
     const res = await handlers['berbix-webhook']!(signed(payload), context);
@@ -175,6 +175,13 @@ describe('POST /webhooks/berbix', () => {
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({
       ':summary': { action: 'reject', flags: [] },
     });
+  });
+
+  it('does not ask Berbix again when the webhook repeats the cached action', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: `V#${VID}`, sk: 'META', berbixTransactionId: '4242' }] });
+    givenMeta(verification({ status: 'completed', resultSummary: { action: 'reject', flags: [] } }));
+    expect((await handlers['berbix-webhook']!(signed(payload), context)).statusCode).toBe(200);
+    expect(berbix.requests).toHaveLength(0);
   });
 
   it('acknowledges a transaction it does not know without calling Berbix', async () => {
