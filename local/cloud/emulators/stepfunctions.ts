@@ -255,7 +255,8 @@ export async function startStepFunctions(opts: StepFunctionsOptions): Promise<St
     });
     started.token = token;
     if (started.timedOut) endToken(token);
-    const invocation = invokeLambda(functionName, payload).then(
+    // Not awaited: SendTaskSuccess may come before the function returns (or, for InvocationType Event, instead).
+    void invokeLambda(functionName, payload).then(
       () => {
         if (pending.has(token)) record(execution, 'TaskSubmitted', { taskSubmittedEventDetails: fields });
       },
@@ -265,7 +266,6 @@ export async function startStepFunctions(opts: StepFunctionsOptions): Promise<St
         entry?.reject(error);
       },
     );
-    if (asyncInvoke) void invocation;
     try {
       const output = await waiting;
       record(execution, 'TaskSucceeded', {
@@ -273,7 +273,8 @@ export async function startStepFunctions(opts: StepFunctionsOptions): Promise<St
       });
       return output;
     } catch (error) {
-      recordTaskFailed(execution, fields, error, false);
+      // A heartbeat timeout already has its TaskTimedOut event.
+      recordTaskFailed(execution, fields, error, (error as Error).name === 'States.HeartbeatTimeout');
       throw error;
     }
   };
