@@ -102,8 +102,15 @@ class Environment {
         this.worker.off('message', onMessage);
       };
       this.worker.on('message', onMessage);
-      this.worker.once('exit', () =>
-        resolve({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited during init' }),
+      // An uncaught error while loading (e.g. a rejected promise at module scope) ends the environment.
+      this.worker.once('error', (err) =>
+        resolve({ errorType: err.name || 'Runtime.ExitError', errorMessage: err.message }),
+      );
+      this.worker.once('exit', (code) =>
+        resolve({
+          errorType: 'Runtime.ExitError',
+          errorMessage: `Runtime exited during init with code ${code}`,
+        }),
       );
     });
     this.worker.on(

@@ -745,31 +745,53 @@ export function isCdkOutFresh(
 
 export interface SynthOptions {
   projectDir: string;
+  /**
+   * Where the cloud assembly goes. The local cloud keeps its own (synthesized with its context), so
+   * a plain `cdk synth` into cdk.out neither races with it nor makes it stale.
+   * @default `<projectDir>/.local/cdk.out`
+   */
+  outDir?: string;
   /** `-c key=value` pairs. */
   context?: Record<string, string>;
-  /** Synthesize even when cdk.out is fresh. */
+  /** Synthesize even when the assembly is fresh. */
   force?: boolean;
   log?: (line: string) => void;
 }
 
-/** Runs `cdk synth` unless cdk.out is already newer than every source file (and was made with the same context). */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `cdk synth` unless the assembly is already newer than every source file and was made with
+ * the same context. Another synth into the same folder (a second local cloud starting) is waited for.
+ */
 export async function synthesize(options: SynthOptions): Promise<{ cdkOutDir: string; reused: boolean }> {
   const { projectDir, context = {} } = options;
-  const cdkOutDir = path.join(projectDir, 'cdk.out');
-  if (!options.force && isCdkOutFresh(projectDir, cdkOutDir, context)) return { cdkOutDir, reused: true };
-  options.log?.('Synthesizing the stack (cdk synth)…');
+  const cdkOutDir = options.outDir ?? path.join(projectDir, '.local', 'cdk.out');
   const cdk = path.join(projectDir, 'node_modules', '.bin', 'cdk');
   const args = [
     'synth',
     '--no-notices',
     '-q',
+    '-o',
+    cdkOutDir,
     ...Object.entries(context).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
   ];
-  try {
-    await promisify(execFile)(cdk, args, { cwd: projectDir, maxBuffer: 64 * 1024 * 1024 });
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`cdk synth failed:\n${e.stderr?.trim() || e.message}`);
+  const deadline = Date.now() + 5 * 60_000;
+  for (;;) {
+    if (!options.force && isCdkOutFresh(projectDir, cdkOutDir, context)) return { cdkOutDir, reused: true };
+    options.log?.('Synthesizing the stack (cdk synth)…');
+    try {
+      await promisify(execFile)(cdk, args, { cwd: projectDir, maxBuffer: 64 * 1024 * 1024 });
+      break;
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      const output = e.stderr?.trim() || e.message;
+      if (!/Another CLI .* is currently synthing/.test(output) || Date.now() > deadline) {
+        throw new Error(`cdk synth failed:\n${output}`);
+      }
+      options.log?.('Another synth into the same folder is running; waiting for it…');
+      await sleep(2000);
+    }
   }
   writeFileSync(path.join(cdkOutDir, 'local-cloud-context.json'), JSON.stringify(context));
   return { cdkOutDir, reused: false };

@@ -1,0 +1,105 @@
+/**
+ * `npm start`: the whole pipeline on 127.0.0.1 (see docs/local-cloud.md).
+ *   npm start                   # in-memory, HTTP API on :4000, the Berbix sandbox
+ *   npm start -- --persist      # keep data under .local/data across restarts
+ *   npm start -- --port 4100
+ * With BERBIX_API_URL, BERBIX_API_SECRET and BERBIX_TEMPLATE_KEY set, real Berbix replaces the sandbox.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_API_PORT, startLocalCloud, type LocalCloud } from '../local/cloud';
+
+const CLIENT_SCOPE = 'verifications/client';
+const BACKEND_SCOPE = 'verifications/backend';
+const TOKEN_HOURS = 12;
+
+function banner(cloud: LocalCloud, clientToken: string, backendToken: string, persistDir?: string): string {
+  const api = cloud.apiUrl;
+  const berbix = cloud.sandbox
+    ? `Berbix sandbox  ${cloud.sandbox.httpUrl}  (HTTPS ${cloud.sandbox.httpsUrl}; controls under /_sandbox/)`
+    : `Berbix          ${cloud.berbix.apiUrl} (REAL Berbix, template ${cloud.berbix.templateKey})`;
+  const upload = [
+    `upload() { curl -s -X POST "$API/verifications/$ID/uploads" -H "authorization: Bearer $TOKEN" \\`,
+    `    -H 'content-type: application/json' -d "{\\"step\\":\\"$1\\",\\"content_type\\":\\"image/jpeg\\"}" \\`,
+    `  | node -e 'const f=JSON.parse(require("fs").readFileSync(0,"utf8"));`,
+    `      const a=Object.entries(f.fields).flatMap(([k,v])=>["--form-string",k+"="+v]);`,
+    `      require("child_process").execFileSync("curl",["-s","-o","/dev/null","-w","S3 answered %{http_code}\\\\n",`,
+    `        ...a,"-F","file=@"+process.argv[1]+";type=image/jpeg",f.url],{stdio:"inherit"})' "$2"; }`,
+  ].join('\n');
+  return `
+  berbix-serverless local cloud is up
+  ──────────────────────────────────────────────────────────────────────────────
+  HTTP API        ${api}
+  ${berbix}
+  DynamoDB Local  ${cloud.endpoints.dynamodb}   table  ${cloud.tableName}
+  S3              ${cloud.endpoints.s3}   bucket ${cloud.bucketName}
+  Step Functions  ${cloud.endpoints.sfn}
+  JWT issuer      ${cloud.issuer}  (audience ${cloud.audience})
+  Data            ${persistDir ? `kept in ${persistDir}` : 'in memory (npm start -- --persist to keep it)'}
+
+  Tokens (${TOKEN_HOURS} h; more with: npm run -s mint-token -- --sub <user> [--backend]):
+  export API=${api}
+  export TOKEN=${clientToken}
+  export BACKEND_TOKEN=${backendToken}
+
+  One verification, copy-paste (bash):
+  npm run -s test-images -- .local/images
+  ID=$(curl -s -X POST $API/verifications -H "authorization: Bearer $TOKEN" \\
+    -H 'content-type: application/json' -d '{"id_country":"US","id_type":"DL"}' \\
+    | node -pe 'JSON.parse(require("fs").readFileSync(0,"utf8")).id'); echo $ID
+  ${upload.split('\n').join('\n  ')}
+  upload document_front .local/images/drivers-license-front.jpg
+  curl -s $API/verifications/$ID -H "authorization: Bearer $TOKEN"     # next_step: upload_document_back
+  upload document_back .local/images/drivers-license-back.jpg
+  curl -s $API/verifications/$ID -H "authorization: Bearer $TOKEN"     # status: completed
+  curl -s $API/verifications/$ID/result -H "authorization: Bearer $BACKEND_TOKEN"
+
+  Function output is prefixed [FunctionName]; completion events print as [events]. Ctrl-C stops everything.
+`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      persist: { type: 'boolean', default: false },
+      port: { type: 'string', default: String(DEFAULT_API_PORT) },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port: not a port: ${values.port}`);
+  const persistDir = values.persist ? path.resolve('.local', 'data') : undefined;
+
+  console.log('Starting the local cloud…');
+  const cloud = await startLocalCloud({ port, dataDir: persistDir });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      console.log('Forced exit.');
+      process.exit(130);
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping the local cloud…`);
+    cloud
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  const [clientToken, backendToken] = await Promise.all([
+    cloud.mintToken('demo-user', [CLIENT_SCOPE], TOKEN_HOURS * 3600),
+    cloud.mintToken('demo-backend', [BACKEND_SCOPE], TOKEN_HOURS * 3600),
+  ]);
+  console.log(banner(cloud, clientToken, backendToken, persistDir));
+}
+
+main().catch((err: unknown) => {
+  console.error(`The local cloud could not start: ${(err as Error).message}`);
+  process.exit(1);
+});

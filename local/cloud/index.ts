@@ -1,0 +1,345 @@
+/**
+ * The local cloud: the synthesized stack on 127.0.0.1. Everything is derived from the template
+ * (tables, bucket notifications, functions and their environment, routes and authorizer, the state
+ * machine); the emulators answer the AWS APIs the unchanged handlers call through the SDK's
+ * standard `AWS_ENDPOINT_URL_*` variables, and the Berbix sandbox stands in for Berbix.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { S3EventRecord } from 'aws-lambda';
+import { startSandbox, type Sandbox } from '../sandbox';
+import { createDevIssuer, ISSUER_PATH, LOCAL_AUDIENCE, localIssuerUrl } from './dev-issuer';
+import { createTableFromTemplate, startDynamoDb } from './emulators/dynamodb';
+import { startS3 } from './emulators/s3';
+import { startAwsServices } from './emulators/services';
+import { startStepFunctions, type StepFunctionsEmulator } from './emulators/stepfunctions';
+import { startHttpApi } from './http-api';
+import { decodeS3Key, targetsOf } from './s3-notifications';
+import { createLambdaRuntime, type LambdaRuntime } from './lambda-runtime';
+import {
+  LOCAL_AWS,
+  loadTemplate,
+  synthesize,
+  type LambdaFunctionModel,
+  type TemplateModel,
+} from './template';
+
+export { LOCAL_AWS } from './template';
+
+/** The HTTP API's default port, and the one the stack's local issuer URL names. */
+export const DEFAULT_API_PORT = 4000;
+
+export interface RealBerbix {
+  apiUrl: string;
+  apiSecret: string;
+  templateKey: string;
+}
+
+export interface LocalCloudOptions {
+  /** HTTP API port. @default 4000 (0 picks a free port) */
+  port?: number;
+  /** Keep DynamoDB data, objects and the signing key here across restarts; in-memory/temporary otherwise. */
+  dataDir?: string;
+  /**
+   * Berbix to talk to: real Berbix, or `'sandbox'` to ignore the environment.
+   * @default real Berbix when BERBIX_API_URL, BERBIX_API_SECRET and BERBIX_TEMPLATE_KEY are set, else the sandbox
+   */
+  berbix?: RealBerbix | 'sandbox';
+  /** Extra environment for every function (e.g. `ABANDON_AFTER_SECONDS` in tests). */
+  envOverrides?: Record<string, string>;
+  /** Print nothing (function output goes to `logFile` when given). */
+  quiet?: boolean;
+  /** Append function and request logs to this file. */
+  logFile?: string;
+  /** The project (where cdk.json is). @default process.cwd() */
+  projectDir?: string;
+  /** Use this cloud assembly as is, without synthesizing. */
+  cdkOutDir?: string;
+}
+
+export interface CompletionEvent {
+  source: string;
+  detailType: string;
+  detail: unknown;
+  time: string;
+}
+
+export interface LocalCloud {
+  apiUrl: string;
+  issuer: string;
+  audience: string;
+  template: TemplateModel;
+  /** Undefined when running against real Berbix. */
+  sandbox?: Sandbox;
+  berbix: { apiUrl: string; templateKey: string; real: boolean };
+  endpoints: { dynamodb: string; s3: string; sfn: string; secretsManager: string; eventBridge: string };
+  tableName: string;
+  bucketName: string;
+  stateMachineArn: string;
+  credentials: { accessKeyId: string; secretAccessKey: string; region: string };
+  webhookSecret: string;
+  /** A token from the local dev issuer. */
+  mintToken(sub: string, scopes: string[], expiresInSeconds?: number): Promise<string>;
+  /** EventBridge events the functions put (e.g. VerificationCompleted). */
+  events(): CompletionEvent[];
+  stop(): Promise<void>;
+}
+
+/** Berbix settings from the environment, when all three are set. */
+export function realBerbixFromEnv(env: NodeJS.ProcessEnv = process.env): RealBerbix | undefined {
+  const { BERBIX_API_URL: apiUrl, BERBIX_API_SECRET: apiSecret, BERBIX_TEMPLATE_KEY: templateKey } = env;
+  return apiUrl && apiSecret && templateKey ? { apiUrl, apiSecret, templateKey } : undefined;
+}
+
+function readOrCreate(file: string | undefined, make: () => string): string {
+  if (file && existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const value = make();
+  if (file) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, value, { mode: 0o600 });
+  }
+  return value;
+}
+
+/** Starts everything; `stop()` ends every server, worker and child process it started. */
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const projectDir = options.projectDir ?? process.cwd();
+  const port = options.port ?? DEFAULT_API_PORT;
+  const dataDir = options.dataDir && path.resolve(options.dataDir);
+  const logLines = (line: string, stream: 'stdout' | 'stderr' = 'stdout') => {
+    if (options.logFile) writeFileSync(options.logFile, `${line}\n`, { flag: 'a' });
+    if (!options.quiet) (stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`);
+  };
+  const stack: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stack.splice(0).reverse()) {
+      await stop().catch((err: unknown) =>
+        logLines(`[local-cloud] while stopping: ${(err as Error).message}`, 'stderr'),
+      );
+    }
+  };
+
+  try {
+    // 1. The template, synthesized with the local issuer so the authorizer trusts the dev issuer.
+    const issuer = localIssuerUrl(DEFAULT_API_PORT);
+    let cdkOutDir = options.cdkOutDir;
+    if (!cdkOutDir) {
+      const synth = await synthesize({
+        projectDir,
+        context: { jwtIssuer: issuer, jwtAudience: LOCAL_AUDIENCE },
+        log: (l) => logLines(`[local-cloud] ${l}`),
+      });
+      cdkOutDir = synth.cdkOutDir;
+    }
+    const template = loadTemplate({ cdkOutDir, apiUrl: `http://127.0.0.1:${port}` });
+    const [table] = template.tables;
+    const bucket = template.buckets.find((b) => b.notifications.length > 0) ?? template.buckets[0];
+    const [machine] = template.stateMachines;
+    const [api] = template.httpApis;
+    if (!table || !bucket || !machine || !api)
+      throw new Error('The template lacks a table, bucket, state machine or HTTP API');
+    for (const w of template.warnings) logLines(`[local-cloud] template: ${w}`, 'stderr');
+
+    // 2. Berbix: the sandbox unless real Berbix is configured.
+    const real = options.berbix === 'sandbox' ? undefined : (options.berbix ?? realBerbixFromEnv());
+    let sandbox: Sandbox | undefined;
+    if (!real) {
+      sandbox = await startSandbox({});
+      stack.push(() => sandbox!.close());
+    }
+    const berbix = real
+      ? { apiUrl: real.apiUrl, apiSecret: real.apiSecret, templateKey: real.templateKey, real: true }
+      : {
+          apiUrl: sandbox!.httpUrl,
+          apiSecret: sandbox!.apiSecret,
+          // The barcode template also does photos: both paths of the pipeline work against it.
+          templateKey: sandbox!.templateKeys.barcode,
+          real: false,
+        };
+    const webhookSecret = readOrCreate(
+      dataDir && path.join(dataDir, 'webhook-secret'),
+      () => `whsec_local_${randomBytes(16).toString('hex')}`,
+    );
+
+    // 3. The AWS emulators.
+    const credentials = { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey };
+    const dynamo = await startDynamoDb({ dataDir: dataDir && path.join(dataDir, 'dynamodb') });
+    stack.push(() => dynamo.close());
+    for (const t of template.tables) {
+      await createTableFromTemplate(dynamo.endpoint, t.name, t.properties);
+    }
+    const s3 = await startS3({
+      dataDir: dataDir && path.join(dataDir, 's3'),
+      buckets: template.buckets.map((b) => b.name),
+      credentials,
+      corsOrigins: bucket.corsOrigins,
+    });
+    stack.push(() => s3.close());
+
+    const events: CompletionEvent[] = [];
+    const secretString = JSON.stringify({ apiSecret: berbix.apiSecret, webhookSecret });
+    const services = await startAwsServices({
+      secrets: Object.fromEntries(
+        template.secrets.flatMap((s) => [
+          [s.arn, secretString],
+          [s.name, secretString],
+        ]),
+      ),
+      onEvents: (entries) => {
+        for (const e of entries) {
+          events.push({ source: e.source, detailType: e['detail-type'], detail: e.detail, time: e.time });
+          // Completion events carry ids and the decision only (no personal data), so they can be shown.
+          logLines(`[events] ${e['detail-type']} from ${e.source}: ${JSON.stringify(e.detail)}`);
+        }
+      },
+    });
+    stack.push(() => services.close());
+
+    // 4. The functions, each with the template's environment plus the local endpoints.
+    let sfnEndpoint = '';
+    const functionEnv = (f: LambdaFunctionModel): Record<string, string> => ({
+      PATH: process.env.PATH ?? '',
+      ...f.environment,
+      ...('BERBIX_API_URL' in f.environment ? { BERBIX_API_URL: berbix.apiUrl } : {}),
+      ...('BERBIX_TEMPLATE_KEY' in f.environment ? { BERBIX_TEMPLATE_KEY: berbix.templateKey } : {}),
+      AWS_REGION: LOCAL_AWS.region,
+      AWS_DEFAULT_REGION: LOCAL_AWS.region,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_SFN: sfnEndpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: services.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: services.endpoint,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+      AWS_LAMBDA_FUNCTION_NAME: f.name,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(f.memorySize),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${f.name}`,
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_EXECUTION_ENV: `AWS_Lambda_${f.runtime}`,
+      LAMBDA_TASK_ROOT: f.assetDir,
+      _HANDLER: f.handler,
+      ...options.envOverrides,
+    });
+    // Step Functions invokes through the runtime, and the functions need its endpoint: start it first.
+    const runtimeRef: { current?: LambdaRuntime } = {};
+    const sfnRef: { current?: StepFunctionsEmulator } = {};
+    const sfn = await startStepFunctions({
+      invoke: (name, payload) => runtimeRef.current!.invokeOrThrow(name, payload),
+      region: LOCAL_AWS.region,
+      accountId: LOCAL_AWS.accountId,
+      onExecutionEvent: (e) => {
+        if (!/^Execution(Succeeded|Failed|TimedOut|Aborted)$/.test(e.type)) return;
+        const name = e.executionArn.split(':').pop();
+        void sfnRef.current?.waitForExecution(e.executionArn).then((d) => {
+          // The error name and cause only: execution data is never logged.
+          const why = d.error ? ` (${d.error}${d.cause ? `: ${d.cause.slice(0, 200)}` : ''})` : '';
+          logLines(`[states] ${name} ${d.status.toLowerCase()}${why}`);
+        });
+      },
+    });
+    sfnRef.current = sfn;
+    stack.push(() => sfn.close());
+    sfnEndpoint = sfn.endpoint;
+    const lambdas = createLambdaRuntime({
+      functions: template.functions.map((f) => ({ ...f, environment: functionEnv(f) })),
+      log: logLines,
+    });
+    runtimeRef.current = lambdas;
+    stack.push(() => lambdas.close());
+    for (const m of template.stateMachines) sfn.registerStateMachine(m.arn, m.definition);
+
+    // 5. S3 notifications → the function the template names (asynchronous invocation with retries).
+    const invokeAsync = async (fn: LambdaFunctionModel, event: unknown) => {
+      for (let attempt = 0; attempt <= fn.asyncRetryAttempts; attempt += 1) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 1000 * attempt));
+        const result = await lambdas.invoke(fn.name, event);
+        if (result.ok) return;
+        logLines(
+          `[local-cloud] ${fn.name} failed on an S3 event (attempt ${attempt + 1}): ${result.error.errorType}`,
+          'stderr',
+        );
+      }
+      logLines(`[local-cloud] ${fn.name}: S3 event sent to the failure destination after retries`, 'stderr');
+    };
+
+    const lastRecord = new Map<string, S3EventRecord>();
+    const deliver = (record: S3EventRecord) => {
+      for (const name of targetsOf(template.buckets, record)) {
+        void invokeAsync(
+          template.functions.find((f) => f.name === name)!,
+          { Records: [record] },
+        );
+      }
+    };
+    s3.onObjectEvent((record: S3EventRecord) => {
+      lastRecord.set(`${record.s3.bucket.name}/${decodeS3Key(record.s3.object.key)}`, record);
+      deliver(record);
+    });
+
+    // 6. The HTTP API with the dev issuer.
+    const devIssuer = await createDevIssuer({
+      issuer: api.routes.find((r) => r.authorizer)?.authorizer?.issuer ?? issuer,
+      audience: api.routes.find((r) => r.authorizer)?.authorizer?.audience ?? [LOCAL_AUDIENCE],
+      keyFile: dataDir && path.join(dataDir, 'issuer-key.json'),
+    });
+    const http = await startHttpApi({
+      api,
+      port,
+      devIssuer,
+      invoke: lambdas.invoke,
+      localRoutes: {
+        // S3 delivers events at least once: tests (and curious developers) can replay one.
+        'POST /_local/s3/redeliver': async (body) => {
+          const { key, bucket: name = bucket.name } = (body ?? {}) as { key?: string; bucket?: string };
+          const record = key ? lastRecord.get(`${name}/${key}`) : undefined;
+          if (!record)
+            return {
+              status: 404,
+              body: { error: { code: 'no_event', message: 'No event recorded for that key' } },
+            };
+          deliver(record);
+          return { status: 202, body: { redelivered: record.eventName } };
+        },
+        'GET /_local/events': async () => ({ status: 200, body: { events } }),
+      },
+      log: (l) =>
+        options.logFile ? writeFileSync(options.logFile, `[http] ${l}\n`, { flag: 'a' }) : undefined,
+    });
+    stack.push(() => http.close());
+    // Berbix's webhooks come back to the API like they would in the cloud.
+    sandbox?.setWebhook({ url: `${http.url}/webhooks/berbix`, secret: webhookSecret });
+
+    return {
+      apiUrl: http.url,
+      issuer: devIssuer.issuer,
+      audience: devIssuer.audience[0] ?? LOCAL_AUDIENCE,
+      template,
+      sandbox,
+      berbix: { apiUrl: berbix.apiUrl, templateKey: berbix.templateKey, real: berbix.real },
+      endpoints: {
+        dynamodb: dynamo.endpoint,
+        s3: s3.endpoint,
+        sfn: sfn.endpoint,
+        secretsManager: services.endpoint,
+        eventBridge: services.endpoint,
+      },
+      tableName: table.name,
+      bucketName: bucket.name,
+      stateMachineArn: machine.arn,
+      credentials: { ...credentials, region: LOCAL_AWS.region },
+      webhookSecret,
+      mintToken: (sub, scopes, expiresInSeconds) => devIssuer.mint({ sub, scopes, expiresInSeconds }),
+      events: () => [...events],
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+export { ISSUER_PATH };

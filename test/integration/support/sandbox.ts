@@ -1,0 +1,34 @@
+/** The Berbix sandbox's controls, over its HTTP `/_sandbox/` endpoints. */
+import { integrationConfig } from './config';
+
+export interface SandboxCall {
+  method: string;
+  path: string;
+  status: number | null;
+  transactionId?: number;
+  fault?: string;
+}
+
+async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${integrationConfig().sandboxUrl}/_sandbox/${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`sandbox ${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json().catch(() => ({}))) as T;
+}
+
+/** Every call the sandbox received, oldest first. */
+export async function allCalls(): Promise<SandboxCall[]> {
+  return (await control<{ calls: SandboxCall[] }>('GET', 'calls')).calls;
+}
+
+/** The calls the sandbox received for one Berbix transaction (an injected fault knows no transaction). */
+export async function callsFor(transactionId: number): Promise<SandboxCall[]> {
+  return (await allCalls()).filter((c) => c.transactionId === transactionId);
+}
+
+export const setFaults = (faults: Record<string, unknown>) => control('PUT', 'faults', faults);
+export const clearFaults = () => control('DELETE', 'faults');
+export const expireTokens = (transactionId: number) => control('POST', 'expire-tokens', { transactionId });
