@@ -44,6 +44,11 @@ export interface S3Emulator {
 }
 
 const CORS_METHODS = ['GET', 'HEAD', 'PUT', 'POST'];
+const INTERNAL_ERROR: S3Refusal = {
+  status: 500,
+  code: 'InternalError',
+  message: 'We encountered an internal error. Please try again.',
+};
 /** Authentication fields of a POST form: checked here, never stored as object metadata. */
 const AUTH_FIELDS = new Set([
   'policy',
@@ -117,23 +122,14 @@ export async function startS3(opts: S3Options): Promise<S3Emulator> {
 
   const front = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const bucket = /^\/([^/]+)\/?$/.exec(url.pathname)?.[1];
+    // Path-style POST to a bucket (bucket names need no decoding: lower-case letters, digits, '.', '-').
+    const bucket = /^\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/?$/.exec(url.pathname)?.[1];
     if (req.method === 'OPTIONS') return preflight(req, res, corsHeaders(req));
     if (req.method === 'POST' && bucket && url.search === '' && isMultipart(req)) {
-      return void postObject(req, res, decodeURIComponent(bucket), corsHeaders(req)).catch(
-        (error: unknown) => {
-          console.error('[local-s3] POST upload failed', error);
-          sendError(
-            res,
-            {
-              status: 500,
-              code: 'InternalError',
-              message: 'We encountered an internal error. Please try again.',
-            },
-            {},
-          );
-        },
-      );
+      return void postObject(req, res, bucket, corsHeaders(req)).catch((error: unknown) => {
+        console.error('[local-s3] POST upload failed', error);
+        sendError(res, INTERNAL_ERROR, {});
+      });
     }
     proxy(req, res, backendPort, corsHeaders(req));
   });
@@ -230,17 +226,7 @@ export async function startS3(opts: S3Options): Promise<S3Emulator> {
       { host: '127.0.0.1', port: backendPort, method: 'POST', path: req.url, headers },
       (response) => relay(response, res, cors),
     );
-    upstream.on('error', () =>
-      sendError(
-        res,
-        {
-          status: 500,
-          code: 'InternalError',
-          message: 'We encountered an internal error. Please try again.',
-        },
-        cors,
-      ),
-    );
+    upstream.on('error', () => sendError(res, INTERNAL_ERROR, cors));
     upstream.end(payload);
   };
 
@@ -370,13 +356,7 @@ function proxy(
     { host: '127.0.0.1', port: backendPort, method: req.method, path: req.url, headers: req.headers },
     (response) => relay(response, res, cors),
   );
-  upstream.on('error', () =>
-    sendError(
-      res,
-      { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' },
-      cors,
-    ),
-  );
+  upstream.on('error', () => sendError(res, INTERNAL_ERROR, cors));
   req.pipe(upstream);
 }
 

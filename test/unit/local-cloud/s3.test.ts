@@ -268,6 +268,20 @@ describe('the local S3 emulator', () => {
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('answers a malformed POST with an S3 error and keeps serving', async () => {
+    const garbled = await fetch(`${s3.endpoint}/${BUCKET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      body: 'not multipart at all',
+    });
+    const oddPath = await fetch(`${s3.endpoint}/%E0%A4%A`, { method: 'POST', body: new FormData() });
+
+    expect([garbled.status, errorCode(await garbled.text())]).toEqual([400, 'MalformedPOSTRequest']);
+    expect(oddPath.status).toBeGreaterThanOrEqual(400);
+    expect(oddPath.status).toBeLessThan(500);
+    expect((await post(await presign('uploads/after.jpg'), Buffer.from('x'))).status).toBe(204);
+  });
+
   it('keeps objects in dataDir across restarts', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 's3-data-'));
     try {
