@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { readLocalTaskInput, rewriteDefinition } from '../../local/cloud/emulators/asl-rewrite';
 
 export const ASL_PATH = join(__dirname, '../../statemachine/verification.asl.json');
 
@@ -90,8 +91,13 @@ export async function runScenario(script: Script): Promise<Outcome> {
   };
   const uploads = [...(script.uploads ?? [])];
 
+  // The rewritten definition wraps each task's Parameters (see runScenario).
+  const parameters = (input: unknown) => readLocalTaskInput(input).payload;
   const lambda = (state: string) => async (input: unknown) => {
-    const { FunctionName, Payload } = input as { FunctionName: string; Payload: Record<string, unknown> };
+    const { FunctionName, Payload } = parameters(input) as {
+      FunctionName: string;
+      Payload: Record<string, unknown>;
+    };
     if (!FunctionName.startsWith('arn:aws:lambda:')) throw new Error(`${state}: bad FunctionName`);
     calls.push({ state, payload: Payload });
     const next = queues[state]?.shift() ?? { verificationId: Payload.verificationId };
@@ -99,7 +105,7 @@ export async function runScenario(script: Script): Promise<Outcome> {
     return { StatusCode: 200, Payload: next };
   };
   const wait = (state: string) => async (input: unknown) => {
-    const { Payload } = input as { Payload: Record<string, unknown> };
+    const { Payload } = parameters(input) as { Payload: Record<string, unknown> };
     calls.push({ state, payload: Payload });
     const next = uploads.shift();
     if (next === undefined) throw new Error(`${state}: the script has no upload left`);
@@ -114,7 +120,9 @@ export async function runScenario(script: Script): Promise<Outcome> {
   };
   for (const state of LAMBDA_STATES) handlers[state] = lambda(state);
 
-  const machine = new StateMachine(loadDefinition() as never);
+  // aws-local-stepfunctions reads TimeoutSecondsPath after Parameters, where AWS reads the state
+  // input; the local cloud's rewrite corrects that, and these runs use the same correction.
+  const machine = new StateMachine(rewriteDefinition(loadDefinition()).definition as never);
   const zero = Object.fromEntries(Object.keys(handlers).map((s) => [s, 0]));
   const execution = machine.run(
     {

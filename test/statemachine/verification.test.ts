@@ -48,11 +48,11 @@ describe('the verification state machine definition', () => {
     );
   });
 
-  it('waits for uploads with the callback pattern and a timeout taken from the execution input', () => {
+  it('waits for uploads with the callback pattern and a timeout read from the state input', () => {
     const states = loadDefinition().States as Record<string, Record<string, unknown>>;
     for (const name of ['AwaitDocumentFront', 'AwaitDocumentBack']) {
       expect(states[name]!.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
-      expect(states[name]!.TimeoutSecondsPath).toBe('$$.Execution.Input.abandonAfterSeconds');
+      expect(states[name]!.TimeoutSecondsPath).toBe('$.abandonAfterSeconds');
       expect((states[name]!.Parameters as { Payload: Record<string, string> }).Payload['taskToken.$']).toBe(
         '$$.Task.Token',
       );
