@@ -73,13 +73,15 @@ async function main(): Promise<void> {
   console.log('Starting the local cloud…');
   const cloud = await startLocalCloud({ port, dataDir: persistDir });
 
-  let stopping = false;
+  let stoppingSince = 0;
   const stop = (signal: string) => {
-    if (stopping) {
+    if (stoppingSince) {
+      // npm and tsx pass the terminal's Ctrl-C on too: only a deliberate second one forces the exit.
+      if (Date.now() - stoppingSince < 2000) return;
       console.log('Forced exit.');
       process.exit(130);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     console.log(`\n${signal}: stopping the local cloud…`);
     cloud
       .stop()

@@ -1,6 +1,6 @@
+import os from 'node:os';
 import path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { startLocalCloud, type LocalCloud } from '../../local/cloud';
 import {
   api,
   awaiting,
@@ -13,6 +13,7 @@ import {
   waitForVerification,
 } from './support/api';
 import { itemsOf, objectsOf } from './support/aws';
+import { startCloudProcess, type CloudProcess } from './support/cloud-process';
 import { image } from './support/images';
 
 describe('the end of a verification', () => {
@@ -34,25 +35,28 @@ describe('the end of a verification', () => {
 });
 
 describe('abandonment', () => {
-  let cloud: LocalCloud;
+  let cloud: CloudProcess;
 
   // A cloud of its own: the wait timeout is a deployment setting, short only here.
   beforeAll(async () => {
-    cloud = await startLocalCloud({
+    cloud = await startCloudProcess({
       port: 0,
-      quiet: true,
-      berbix: 'sandbox',
       envOverrides: { ABANDON_AFTER_SECONDS: '6' },
-      projectDir: path.resolve(__dirname, '../..'),
+      logFile: path.join(os.tmpdir(), `berbix-serverless-abandonment-${process.pid}.log`),
     });
-  }, 120_000);
+  }, 300_000);
 
-  afterAll(() => cloud?.stop());
+  afterAll(() => cloud?.stop(), 90_000);
 
   it('abandons a verification whose upload never comes and deletes its images', async () => {
-    const token = await cloud.mintToken('abandoning-user', [CLIENT_SCOPE]);
+    const { apiUrl, credentials, endpoints, bucketName } = cloud.config;
+    const minted = await fetch(`${apiUrl}/_local/tokens`, {
+      method: 'POST',
+      body: JSON.stringify({ sub: 'abandoning-user', scopes: [CLIENT_SCOPE] }),
+    });
+    const { token } = (await minted.json()) as { token: string };
     const call = async (method: string, p: string, json?: unknown) => {
-      const res = await fetch(`${cloud.apiUrl}${p}`, {
+      const res = await fetch(`${apiUrl}${p}`, {
         method,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: json === undefined ? undefined : JSON.stringify(json),
@@ -68,14 +72,14 @@ describe('abandonment', () => {
       throw new Error(`verification ${id} never reached the expected state`);
     };
     const s3 = new S3Client({
-      region: cloud.credentials.region,
-      credentials: cloud.credentials,
-      endpoint: cloud.endpoints.s3,
+      region: credentials.region,
+      credentials,
+      endpoint: endpoints.s3,
       forcePathStyle: true,
     });
     const objects = async (id: string) =>
-      (await s3.send(new ListObjectsV2Command({ Bucket: cloud.bucketName, Prefix: `uploads/${id}/` })))
-        .Contents ?? [];
+      (await s3.send(new ListObjectsV2Command({ Bucket: bucketName, Prefix: `uploads/${id}/` }))).Contents ??
+      [];
     /** Creates a verification and uploads its front, as fast as the client can. */
     const startWithFront = async () => {
       const created = await call('POST', '/verifications', { id_country: 'US', id_type: 'DL' });
