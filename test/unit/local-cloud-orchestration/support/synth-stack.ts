@@ -8,27 +8,12 @@ import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { stackPropsFromContext } from '../../../../lib/context';
 import { VerificationStack } from '../../../../lib/verification-stack';
+import { HANDLER_OF } from '../../../infra/synth';
 
 const PROJECT_ROOT = path.resolve(__dirname, '../../../..');
 
 /** Function id → handler entry, as docs/architecture.md lists them (the contract this reader is built for). */
-export const ARCHITECTURE_FUNCTIONS: Readonly<Record<string, string>> = {
-  CreateVerificationFn: 'api/create-verification',
-  GetVerificationFn: 'api/get-verification',
-  CreateUploadFn: 'api/create-upload',
-  ReuseFrontFn: 'api/reuse-front',
-  SubmitIdScanFn: 'api/submit-id-scan',
-  GetResultFn: 'api/get-result',
-  DeleteVerificationFn: 'api/delete-verification',
-  BerbixWebhookFn: 'api/berbix-webhook',
-  CreateTransactionFn: 'sfn/create-transaction',
-  AwaitUploadFn: 'sfn/await-upload',
-  SubmitUploadFn: 'sfn/submit-upload',
-  FetchResultFn: 'sfn/fetch-result',
-  DeleteImagesFn: 'sfn/delete-images',
-  CloseVerificationFn: 'sfn/close-verification',
-  UploadReceivedFn: 's3/upload-received',
-};
+export const ARCHITECTURE_FUNCTIONS = HANDLER_OF;
 
 export interface SynthesizedFixture {
   dir: string;
