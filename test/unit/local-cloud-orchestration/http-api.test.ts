@@ -221,4 +221,37 @@ describe('the local HTTP API', () => {
     expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256' });
     expect(jwks.keys[0]!.d).toBeUndefined();
   });
+
+  it('answers a CORS preflight for an allowed origin only, as the API configuration says', async () => {
+    const corsServer = await startHttpApi({
+      api: {
+        ...api,
+        cors: {
+          allowOrigins: ['https://app.example.com'],
+          allowMethods: ['GET', 'POST'],
+          allowHeaders: ['authorization', 'content-type'],
+          exposeHeaders: [],
+          allowCredentials: false,
+        },
+      },
+      invoke: runtime.invoke,
+      port: 0,
+      devIssuer: issuer,
+    });
+    try {
+      const preflight = (origin: string) =>
+        fetch(`${corsServer.url}/verifications`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST' },
+        });
+      const allowed = await preflight('https://app.example.com');
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+      expect(allowed.headers.get('access-control-allow-methods')).toBe('GET,POST');
+      const other = await preflight('https://evil.example.com');
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await corsServer.close();
+    }
+  });
 });
