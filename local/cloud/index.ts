@@ -306,8 +306,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         },
         'GET /_local/events': async () => ({ status: 200, body: { events } }),
       },
-      log: (l) =>
-        options.logFile ? writeFileSync(options.logFile, `[http] ${l}\n`, { flag: 'a' }) : undefined,
+      log: (l) => logLines(`[http] ${l}`),
     });
     stack.push(() => http.close());
     // Berbix's webhooks come back to the API like they would in the cloud.
