@@ -1,6 +1,7 @@
 import {
   BerbixConflictError,
   BerbixError,
+  BerbixNetworkError,
   type NextStep,
   type UploadOutcome as BerbixUploadOutcome,
 } from '../../berbix';
@@ -18,6 +19,10 @@ export function failureReason(error: BerbixError): string {
 /**
  * Berbix errors become the two names the state machine knows: retryable ones are retried by the
  * ASL's Retry, the rest end the verification as failed (the reason is recorded by `onPermanent`).
+ *
+ * An upload cut off after it may have reached Berbix is not repeated by the client, but the state
+ * machine may repeat it: if Berbix already moved on, it answers 409 with its `next_step`, which
+ * routes the flow; at worst the repeat costs the user one attempt, which beats failing outright.
  */
 export async function asTaskError(
   error: unknown,
@@ -25,7 +30,9 @@ export async function asTaskError(
 ): Promise<never> {
   if (!(error instanceof BerbixError)) throw error;
   const reason = failureReason(error);
-  if (error.retryable) throw new BerbixTransientError(reason);
+  if (error.retryable || (error instanceof BerbixNetworkError && error.mayHaveReachedBerbix)) {
+    throw new BerbixTransientError(reason);
+  }
   await onPermanent(reason);
   throw new BerbixPermanentError(reason);
 }

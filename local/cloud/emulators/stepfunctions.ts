@@ -144,7 +144,10 @@ export async function startStepFunctions(opts: StepFunctionsOptions): Promise<St
   const finish = (execution: Execution, status: ExecutionStatus, fields: Partial<ExecutionDescription>) => {
     if (execution.status !== 'RUNNING') return;
     Object.assign(execution, fields, { status, stopDate: new Date() });
-    for (const token of [...execution.tokens]) endToken(token);
+    // Settle the waits too: the library clears its own task timers only when a task settles.
+    for (const token of [...execution.tokens]) {
+      endToken(token)?.reject(runtimeError(`The execution ended (${status})`));
+    }
   };
 
   // ---- Task states -------------------------------------------------------------------------

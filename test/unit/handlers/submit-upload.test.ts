@@ -142,6 +142,18 @@ describe('submit-upload', () => {
     expect(recorded()).toEqual([]);
   });
 
+  it('throws BerbixTransientError when the connection drops after the upload may have reached Berbix', async () => {
+    claimed(frontKey);
+    s3.on(GetObjectCommand).resolves({ Body: body(makeJpeg()) });
+    berbix.on('POST /v0/images/upload', { status: 0, drop: true });
+    await expect(handler({ verificationId: VID, key: frontKey }, context)).rejects.toMatchObject({
+      name: 'BerbixTransientError',
+    });
+    // The client itself does not repeat it: one request reached the fake.
+    expect(berbix.calls('POST /v0/images/upload')).toHaveLength(1);
+    expect(recorded()).toEqual([]);
+  });
+
   it('throws BerbixPermanentError on a 400 and records the reason code', async () => {
     claimed(frontKey);
     s3.on(GetObjectCommand).resolves({ Body: body(makeJpeg()) });

@@ -10,6 +10,8 @@ export interface RecordedRequest {
 
 export interface Reply {
   status: number;
+  /** Read the request, then drop the connection without answering. */
+  drop?: boolean;
   body?: unknown;
   headers?: Record<string, string>;
 }
@@ -64,6 +66,10 @@ export class FakeBerbix {
           : typeof next === 'function'
             ? next(recorded)
             : next;
+        if (reply.drop) {
+          req.socket.destroy();
+          return;
+        }
         res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
         res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
       });
