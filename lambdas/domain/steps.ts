@@ -1,12 +1,7 @@
-/** Berbix's `next_step` vocabulary (the only source of truth for what comes next). */
-export const NEXT_STEPS = [
-  'upload_document_front',
-  'upload_document_back',
-  'upload_selfie_basic',
-  'upload_selfie_liveness',
-  'done',
-] as const;
-export type NextStep = (typeof NEXT_STEPS)[number];
+// Berbix's `next_step` vocabulary is the only source of truth for what comes next: one list, the client's.
+import { NEXT_STEPS, type NextStep } from '../berbix/types';
+
+export { NEXT_STEPS, type NextStep };
 
 /** A document image a client can upload through a presigned POST. */
 export const DOCUMENT_STEPS = ['document_front', 'document_back'] as const;
