@@ -326,7 +326,8 @@ export class VerificationStack extends Stack {
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.getLogicalId(stateMachine.node.defaultChild as never)}"}]}]}:*]`,
       'StopExecution on executions of this one state machine (an execution ARN is known only at run time).',
     );
-    const berbixWebhook = make('BerbixWebhookFn', 'api/berbix-webhook')
+    // It may refetch the result from Berbix: longer than one Berbix call budget.
+    const berbixWebhook = make('BerbixWebhookFn', 'api/berbix-webhook', { timeout: Duration.seconds(30) })
       .bindTable(table, 'readWrite')
       .bindSecret(secret)
       .addEnvironments(berbix);

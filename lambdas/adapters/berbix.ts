@@ -4,6 +4,13 @@ import { VerificationGoneError } from '../domain';
 import type { VerificationRepository } from './repository';
 import { getBerbixSecrets } from './secrets';
 
+/**
+ * One Berbix call, its retries and a token refresh included, ends well inside the shortest timeout
+ * of a function that calls Berbix (30 s for the API functions, whose caller API Gateway cuts off at
+ * 30 s anyway); the state machine's Retry takes over from there.
+ */
+export const CALL_BUDGET_MS = 20_000;
+
 let client: Promise<BerbixClient> | undefined;
 
 /** One Berbix client per cold start, built once the API secret has been read. */
@@ -12,7 +19,8 @@ export function getBerbixClient(
   config: { berbixSecretArn: string; berbixApiUrl: string },
 ): Promise<BerbixClient> {
   client ??= getBerbixSecrets(secrets, config.berbixSecretArn).then(
-    ({ apiSecret }) => new BerbixClient({ apiSecret, baseUrl: config.berbixApiUrl }),
+    ({ apiSecret }) =>
+      new BerbixClient({ apiSecret, baseUrl: config.berbixApiUrl, retry: { maxTotalMs: CALL_BUDGET_MS } }),
   );
   client.catch(() => (client = undefined));
   return client;

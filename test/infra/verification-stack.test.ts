@@ -2,6 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { CALL_BUDGET_MS } from '../../lambdas/adapters/berbix';
 import { loadConfig, type ConfigKey } from '../../lambdas/config';
 import { DEFAULT_HANDLERS_DIR } from '../../lib/constructs/verification-function';
 import { HANDLER_OF, synthesize, type Synthesized } from './synth';
@@ -251,6 +252,20 @@ describe('the functions', () => {
         ]),
       );
       expect(() => loadConfig(keys as ConfigKey[], resolved)).not.toThrow();
+    }
+  });
+});
+
+describe('timeouts', () => {
+  it('lets every function that calls Berbix outlive one Berbix call with its retries', () => {
+    const callers = FUNCTION_IDS.filter((fnId) => 'BERBIX_API_URL' in env(fnId));
+    expect(callers.length).toBeGreaterThan(0);
+    for (const fnId of callers) {
+      const timeout = resources[logicalId(fnId)]?.Properties.Timeout as number;
+      expect({ fnId, outlivesBudget: timeout * 1000 > CALL_BUDGET_MS }).toEqual({
+        fnId,
+        outlivesBudget: true,
+      });
     }
   });
 });
