@@ -7,6 +7,8 @@ import { EventType } from 'aws-cdk-lib/aws-s3';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { VerificationAlarms } from './constructs/verification-alarms';
 import { VerificationApi, type ThrottlingProps } from './constructs/verification-api';
 import {
   acknowledge,
@@ -107,6 +109,12 @@ export interface VerificationStackProps extends StackProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
+   * Where the operational alarms notify.
+   * @default - none: the alarms show in CloudWatch only
+   */
+  readonly alarmActions?: readonly IAlarmAction[];
+
+  /**
    * Folder with the handler sources (tests point it at fixtures).
    * @default `lambdas/handlers`
    */
@@ -133,6 +141,7 @@ export class VerificationStack extends Stack {
   public readonly api: VerificationApi;
   public readonly functions: Readonly<Record<string, VerificationFunction>>;
   public readonly uploadFailures: sqs.Queue;
+  public readonly alarms: VerificationAlarms;
 
   constructor(scope: Construct, id: string, props: VerificationStackProps) {
     super(scope, id, props);
@@ -405,6 +414,13 @@ export class VerificationStack extends Stack {
             'Berbix cannot send our JWTs; the handler verifies the Berbix HMAC-SHA256 signature on the raw body instead (401 otherwise).',
         },
       ],
+    });
+
+    this.alarms = new VerificationAlarms(this, 'Alarms', {
+      uploadFailures: this.uploadFailures,
+      stateMachine,
+      httpApi: this.api.httpApi,
+      alarmActions: props.alarmActions,
     });
 
     new CfnOutput(this, 'ApiUrl', {

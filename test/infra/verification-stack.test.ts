@@ -494,3 +494,30 @@ describe('the outputs', () => {
     );
   });
 });
+
+describe('the alarms', () => {
+  const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+
+  it('watch the upload DLQ, failed executions and API 5xx answers', () => {
+    const byMetric = Object.fromEntries(alarms().map((a) => [a.MetricName as string, a]));
+    expect(Object.keys(byMetric).sort()).toEqual([
+      '5xx',
+      'ApproximateNumberOfMessagesVisible',
+      'ExecutionsFailed',
+    ]);
+    expect(byMetric.ApproximateNumberOfMessagesVisible).toMatchObject({
+      Namespace: 'AWS/SQS',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [idOf(synth.stack.uploadFailures), 'QueueName'] } },
+      ],
+    });
+    expect(byMetric.ExecutionsFailed).toMatchObject({ Namespace: 'AWS/States', Threshold: 1 });
+    expect(byMetric['5xx']).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 5 });
+  });
+
+  it('stay quiet while there is no data, so an idle deployment raises nothing', () => {
+    for (const alarm of alarms()) expect(alarm.TreatMissingData).toBe('notBreaching');
+  });
+});
