@@ -11,12 +11,14 @@ import { authContext, type AuthContext, type AuthScopes } from './auth-context';
 import { errorHandler } from './error-handler';
 import { jsonBody } from './json-body';
 import { logger } from './logger';
+import { transientAwsErrors } from './transient-aws-errors';
 
 export { authContext, type AuthContext, type AuthScopes } from './auth-context';
 export { errorHandler, jsonResponse } from './error-handler';
 export { HttpError, notFound } from './http-error';
 export { jsonBody, rawBody } from './json-body';
 export { errorSummary, logger } from './logger';
+export { AWS_TRANSIENT_ERROR, isTransientAwsError, transientAwsErrors } from './transient-aws-errors';
 
 export type ApiEvent<TBody = undefined> = APIGatewayProxyEventV2WithJWTAuthorizer & {
   auth: AuthContext;
@@ -49,11 +51,12 @@ export function publicHandler(
   return middy(fn as (event: unknown, context: Context) => Promise<ApiResult>).use(middlewares);
 }
 
-/** A state-machine or S3 task: structured logging with the Lambda context, nothing else. */
+/** A state-machine or S3 task: structured logging with the Lambda context, transient AWS faults named for Retry. */
 export function taskHandler<E, R>(
   fn: (event: E, context: Context) => Promise<R>,
 ): (event: E, context: Context) => Promise<R> {
-  return middy(fn as (event: unknown, context: Context) => Promise<R>).use(
+  return middy(fn as (event: unknown, context: Context) => Promise<R>).use([
     injectLambdaContext(logger, { resetKeys: true }) as AnyMiddleware,
-  );
+    transientAwsErrors() as AnyMiddleware,
+  ]);
 }

@@ -183,6 +183,18 @@ describe('executions of the real definition on aws-local-stepfunctions', () => {
     expect(new Set(submits.map((c) => c.payload.key))).toEqual(new Set([key('document_front', 1)]));
   });
 
+  it('retries a task whose AWS calls were throttled instead of failing the verification', async () => {
+    const outcome = await runScenario({
+      uploads: [key('document_front', 1)],
+      submit: [taskError('AwsTransientError'), submit('done')],
+      fetch: [taskError('AwsTransientError'), { verificationId: VERIFICATION_ID }],
+    });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(tasks(outcome).filter((t) => t === 'SubmitUpload')).toHaveLength(2);
+    expect(tasks(outcome).filter((t) => t === 'FetchResult')).toHaveLength(2);
+    expect(tasks(outcome)).not.toContain('CloseAsFailed');
+  });
+
   it('fails the verification once transient errors outlast the retry budget', async () => {
     const outcome = await runScenario({
       uploads: [key('document_front', 1)],
