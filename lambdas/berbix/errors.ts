@@ -99,9 +99,8 @@ export class BerbixPayloadTooLargeError extends BerbixError {
   override name = 'BerbixPayloadTooLargeError';
 }
 
-/** 429 after the retry budget was spent; `retryAfterMs` is Berbix's last Retry-After. */
-export class BerbixRateLimitedError extends BerbixError {
-  override name = 'BerbixRateLimitedError';
+/** An answer that may carry Retry-After: `retryAfterMs` is Berbix's last one. */
+abstract class BerbixRetryAfterError extends BerbixError {
   readonly retryAfterMs?: number;
   constructor(summary: string, init: BerbixErrorInit & { retryAfterMs?: number }) {
     super(summary, init);
@@ -112,17 +111,14 @@ export class BerbixRateLimitedError extends BerbixError {
   }
 }
 
+/** 429 after the retry budget was spent; `retryAfterMs` is Berbix's last Retry-After. */
+export class BerbixRateLimitedError extends BerbixRetryAfterError {
+  override name = 'BerbixRateLimitedError';
+}
+
 /** 5xx; `retryAfterMs` when Berbix sent Retry-After (typically with a 503). */
-export class BerbixServerError extends BerbixError {
+export class BerbixServerError extends BerbixRetryAfterError {
   override name = 'BerbixServerError';
-  readonly retryAfterMs?: number;
-  constructor(summary: string, init: BerbixErrorInit & { retryAfterMs?: number }) {
-    super(summary, init);
-    if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
-  }
-  protected override extraJson(): Record<string, unknown> {
-    return { retryAfterMs: this.retryAfterMs };
-  }
 }
 
 /** Any other 4xx: the request itself is wrong; repeating it will not help. */
