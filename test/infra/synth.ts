@@ -26,6 +26,18 @@ export const HANDLER_OF: Readonly<Record<string, string>> = {
   UploadReceivedFn: 's3/upload-received',
 };
 
+/** The HTTP API's routes, as docs/openapi.yaml publishes them. */
+export const CONTRACT_ROUTES: readonly string[] = [
+  'DELETE /verifications/{id}',
+  'GET /verifications/{id}',
+  'GET /verifications/{id}/result',
+  'POST /verifications',
+  'POST /verifications/{id}/document-back/reuse-front',
+  'POST /verifications/{id}/id-scans',
+  'POST /verifications/{id}/uploads',
+  'POST /webhooks/berbix',
+];
+
 export interface Synthesized {
   readonly stack: VerificationStack;
   readonly template: Template;
