@@ -11,7 +11,7 @@ import {
   type BerbixTokens,
   type TokenSession,
 } from '../../../lambdas/berbix';
-import { json, startServer, type TestServer } from './test-server';
+import { json, rejection, startServer, type TestServer } from './test-server';
 
 const API_SECRET = 'secret_test_0123456789abcdef0123456789abcdef';
 const BASIC = `Basic ${Buffer.from(`${API_SECRET}:`).toString('base64')}`;
@@ -60,15 +60,6 @@ const TOKEN_RESPONSE = {
   expires_in: 3600,
 };
 const OK_UPLOAD = { next_step: 'upload_document_back', issues: [], issue_details: {} };
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('the Berbix client endpoints', () => {
   it('creates an API-only transaction with Basic auth and returns the tokens, absolute expiry and first step', async () => {

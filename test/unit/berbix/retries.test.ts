@@ -8,7 +8,7 @@ import {
   type BerbixClientOptions,
   type TokenSession,
 } from '../../../lambdas/berbix';
-import { json, startServer, type TestServer } from './test-server';
+import { json, rejection, startServer, type TestServer } from './test-server';
 
 let server: TestServer;
 beforeEach(async () => {
@@ -49,15 +49,6 @@ const CREATED = {
   first_step: 'upload_document_front',
 };
 const TRANSACTION = { id: 1, customer_uid: 'u', flags: [], fields: {}, duplicates: [] };
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** A loopback port with nothing listening on it. */
 async function closedPort(): Promise<number> {

@@ -79,3 +79,13 @@ export async function startServer(): Promise<TestServer> {
       }),
   };
 }
+
+/** The error a call fails with; a call that succeeds fails the test. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail');
+}
