@@ -8,7 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { BerbixApi, MAX_IMAGE_BYTES, type CallContext } from './api';
+import { BerbixApi, MAX_IMAGE_BYTES, type CallContext, type TransactionInventoryEntry } from './api';
 import { FaultRegistry, faultConfigSchema, type FaultConfig } from './faults';
 import { BodyTooLarge, HttpError, isLoopback, parseJsonBody, readBody, send, type Reply } from './http-util';
 import { generateCa, issueServerCertificate, type CertificateAuthority } from './tls';
@@ -17,6 +17,7 @@ import { TokenStore } from './tokens';
 import { WebhookSender, type WebhookDelivery } from './webhooks';
 
 export type { FaultConfig } from './faults';
+export type { TransactionInventoryEntry } from './api';
 export type { SandboxTemplate } from './templates';
 export type { WebhookDelivery } from './webhooks';
 export type { CertificateAuthority } from './tls';
@@ -71,6 +72,8 @@ export interface Sandbox {
   /** Expires the access and client tokens of one transaction (or all), as if their hour had passed. */
   expireTokens(transactionId?: number): number;
   calls(): CallRecord[];
+  /** The transactions (optionally of one customer_uid prefix) and which personal data each holds. */
+  transactions(customerUidPrefix?: string): TransactionInventoryEntry[];
   clearCalls(): void;
   webhookDeliveries(): WebhookDelivery[];
   /** Resolves once every webhook delivery in flight has finished. */
@@ -141,6 +144,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     switch (route) {
       case 'GET /_sandbox/info':
         return { status: 200, body: info() };
+      case 'GET /_sandbox/transactions': {
+        const prefix = new URL(req.url ?? '/', 'http://sandbox').searchParams.get('customerUidPrefix');
+        return { status: 200, body: { transactions: api.inventory(prefix ?? undefined) } };
+      }
       case 'GET /_sandbox/calls':
         return { status: 200, body: { calls: callLog } };
       case 'DELETE /_sandbox/calls':
@@ -298,6 +305,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setWebhook: (w) => webhooks.configure(w),
     expireTokens: (transactionId) => tokens.expire(transactionId, Date.now()),
     calls: () => callLog.map((c) => ({ ...c })),
+    transactions: (prefix) => api.inventory(prefix),
     clearCalls: () => {
       callLog.length = 0;
     },

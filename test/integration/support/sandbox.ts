@@ -42,4 +42,20 @@ export const clearFaults = (customerUidPrefix?: string) =>
       ? 'faults'
       : `faults?customerUidPrefix=${encodeURIComponent(customerUidPrefix)}`,
   );
+export interface SandboxTransaction {
+  transactionId: number;
+  customerUid: string;
+  nextStep: string;
+  deletedAt?: string;
+  completedAt?: string;
+  holds: { email: boolean; phone: boolean; front: boolean; back: boolean; scan: boolean };
+}
+
+/** The sandbox's transactions of users whose sub starts with `customerUidPrefix` (every one without). */
+export async function transactionsAtBerbix(customerUidPrefix?: string): Promise<SandboxTransaction[]> {
+  const query =
+    customerUidPrefix === undefined ? '' : `?customerUidPrefix=${encodeURIComponent(customerUidPrefix)}`;
+  return (await control<{ transactions: SandboxTransaction[] }>('GET', `transactions${query}`)).transactions;
+}
+
 export const expireTokens = (transactionId: number) => control('POST', 'expire-tokens', { transactionId });
