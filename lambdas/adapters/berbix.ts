@@ -13,14 +13,21 @@ export const CALL_BUDGET_MS = 20_000;
 
 let client: Promise<BerbixClient> | undefined;
 
-/** One Berbix client per cold start, built once the API secret has been read. */
+/**
+ * One Berbix client per cold start, built once the API secret has been read. Creates and uploads
+ * are repeated after ambiguous faults too (`converge`): every caller here converges on a repeat.
+ */
 export function getBerbixClient(
   secrets: SecretsManagerClient,
   config: { berbixSecretArn: string; berbixApiUrl: string },
 ): Promise<BerbixClient> {
   client ??= getBerbixSecrets(secrets, config.berbixSecretArn).then(
     ({ apiSecret }) =>
-      new BerbixClient({ apiSecret, baseUrl: config.berbixApiUrl, retry: { maxTotalMs: CALL_BUDGET_MS } }),
+      new BerbixClient({
+        apiSecret,
+        baseUrl: config.berbixApiUrl,
+        retry: { maxTotalMs: CALL_BUDGET_MS, unsafe: 'converge' },
+      }),
   );
   client.catch(() => (client = undefined));
   return client;

@@ -24,6 +24,7 @@ import {
   parseRetryAfter,
   type AttemptFailure,
   type RequestSafety,
+  type UnsafeRetry,
 } from './retry';
 import { describeIssues, errorBody, tokenResponse, transactionResponse, uploadResponse } from './schemas';
 import { isCountryCode } from './countries';
@@ -53,6 +54,11 @@ export interface BerbixRetryOptions {
   maxDelayMs?: number;
   /** Budget for the whole call, attempts and waits; no wait or attempt goes past it. @default 30000 */
   maxTotalMs?: number;
+  /**
+   * Whether create and uploads are repeated after a 500/502/504, a timeout or a reset, which may
+   * hide a request Berbix processed (see `UnsafeRetry`). @default 'strict'
+   */
+  unsafe?: UnsafeRetry;
 }
 
 export interface BerbixClientOptions {
@@ -105,6 +111,7 @@ const DEFAULTS = {
   baseDelayMs: 250,
   maxDelayMs: 4_000,
   maxTotalMs: 30_000,
+  unsafe: 'strict',
   refreshMarginMs: 60_000,
   userAgent: 'berbix-serverless',
 } as const;
@@ -151,6 +158,7 @@ export class BerbixClient {
       baseDelayMs: nonNegative(r.baseDelayMs, DEFAULTS.baseDelayMs, 'retry.baseDelayMs'),
       maxDelayMs: nonNegative(r.maxDelayMs, DEFAULTS.maxDelayMs, 'retry.maxDelayMs'),
       maxTotalMs: positive(r.maxTotalMs, DEFAULTS.maxTotalMs, 'retry.maxTotalMs'),
+      unsafe: unsafeRetry(r.unsafe),
     };
     this.#refreshMarginMs = nonNegative(options.refreshMarginMs, DEFAULTS.refreshMarginMs, 'refreshMarginMs');
     this.#userAgent = options.userAgent ?? DEFAULTS.userAgent;
@@ -448,7 +456,7 @@ export class BerbixClient {
       const retryable =
         outcome.kind === 'network' && outcome.failure === 'aborted'
           ? false
-          : isRetryable(spec.safety, failure);
+          : isRetryable(spec.safety, failure, this.#retry.unsafe);
       const retryAfterMs =
         outcome.kind === 'response'
           ? parseRetryAfter(outcome.headers.get('retry-after'), this.#now())
@@ -585,6 +593,13 @@ function binarySecrets(entry: Record<string, unknown>): string[] {
     entry.supplementary_data as { extracted_barcode?: { extracted_data?: string } } | undefined
   )?.extracted_barcode?.extracted_data;
   return [entry.data as string, ...(barcode ? [barcode] : [])];
+}
+
+function unsafeRetry(value: UnsafeRetry | undefined): UnsafeRetry {
+  if (value === undefined) return DEFAULTS.unsafe;
+  if (value !== 'strict' && value !== 'converge')
+    throw new TypeError("BerbixClient: retry.unsafe must be 'strict' or 'converge'");
+  return value;
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

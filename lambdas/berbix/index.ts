@@ -2,7 +2,7 @@ export * from './types';
 export * from './countries';
 export * from './errors';
 export { BerbixClient, type BerbixClientOptions, type BerbixRetryOptions } from './client';
-export { isRetryable, parseRetryAfter, type RequestSafety } from './retry';
+export { isRetryable, parseRetryAfter, type RequestSafety, type UnsafeRetry } from './retry';
 export {
   computeWebhookSignature,
   verifyWebhookSignature,

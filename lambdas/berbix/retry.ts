@@ -6,6 +6,14 @@
  */
 export type RequestSafety = 'idempotent' | 'unsafe';
 
+/**
+ * How a non-idempotent call is repeated after a failure that may hide a processed request.
+ * `strict`: never — the caller decides. `converge`: like any other transient failure, for callers
+ * whose repeat converges: an upload Berbix already took is answered 409 with its `next_step`, and a
+ * repeated create leaves at most an orphan transaction holding only what was sent.
+ */
+export type UnsafeRetry = 'strict' | 'converge';
+
 /** What one attempt ended with, as far as retrying is concerned. */
 export type AttemptFailure =
   { kind: 'status'; status: number } | { kind: 'network'; mayHaveReachedBerbix: boolean };
@@ -13,12 +21,18 @@ export type AttemptFailure =
 /**
  * Whether the same request may be sent again. 429 and 503 mean Berbix did not process it, and a
  * refused connection means it never left, so those are safe for every call. Any other 5xx, a
- * timeout or a reset may hide a processed request: only idempotent calls repeat then.
+ * timeout or a reset may hide a processed request: idempotent calls repeat then, unsafe ones only
+ * under `converge`. Other statuses (4xx) are never repeated.
  */
-export function isRetryable(safety: RequestSafety, failure: AttemptFailure): boolean {
-  if (failure.kind === 'network') return safety === 'idempotent' || !failure.mayHaveReachedBerbix;
+export function isRetryable(
+  safety: RequestSafety,
+  failure: AttemptFailure,
+  unsafeRetry: UnsafeRetry = 'strict',
+): boolean {
+  const repeatsAmbiguous = safety === 'idempotent' || unsafeRetry === 'converge';
+  if (failure.kind === 'network') return repeatsAmbiguous || !failure.mayHaveReachedBerbix;
   if (failure.status === 429 || failure.status === 503) return true;
-  return failure.status >= 500 && failure.status <= 599 && safety === 'idempotent';
+  return failure.status >= 500 && failure.status <= 599 && repeatsAmbiguous;
 }
 
 /** "Full jitter": a uniform delay in [0, min(maxDelay, base * 2^(attempt-1))). */

@@ -117,6 +117,32 @@ describe('retries of transient failures', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it("repeats create and uploads after a 500, a 504 or a reset under retry.unsafe 'converge'", async () => {
+    const converging = client({ retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, unsafe: 'converge' } });
+    server.handle((_req, res, n) =>
+      n === 1
+        ? json(res, 500, { code: 500 })
+        : n === 2
+          ? json(res, 504, { code: 504 })
+          : n === 3
+            ? res.socket?.destroy()
+            : json(res, 200, { next_step: 'upload_document_back' }),
+    );
+    await expect(converging.uploadImages(session(), [FRONT])).resolves.toMatchObject({
+      nextStep: 'upload_document_back',
+    });
+    expect(server.requests).toHaveLength(4);
+
+    server.requests.length = 0;
+    server.handle((_req, res, n) => (n === 1 ? json(res, 502, {}) : json(res, 200, CREATED)));
+    await expect(converging.createTransaction(CREATE)).resolves.toMatchObject({ transactionId: 1 });
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('refuses an unknown retry.unsafe policy', () => {
+    expect(() => client({ retry: { unsafe: 'always' as never } })).toThrow(/retry.unsafe/);
+  });
+
   it('retries a 502 with an HTML body on GET and reports it as a server error', async () => {
     server.handle((_req, res) =>
       res.writeHead(502, { 'Content-Type': 'text/html' }).end('<h1>Bad Gateway</h1>'),

@@ -20,6 +20,27 @@ describe('the retry policy', () => {
     expect(isRetryable(safety, { kind: 'status', status })).toBe(expected);
   });
 
+  it.each([500, 502, 504])(
+    "repeats an unsafe call answered %i only when the caller converges ('converge')",
+    (status) => {
+      expect(isRetryable('unsafe', { kind: 'status', status }, 'strict')).toBe(false);
+      expect(isRetryable('unsafe', { kind: 'status', status }, 'converge')).toBe(true);
+    },
+  );
+
+  it('never repeats a 4xx, whatever the policy', () => {
+    for (const status of [400, 401, 403, 404, 409, 410, 413, 422]) {
+      expect(isRetryable('unsafe', { kind: 'status', status }, 'converge')).toBe(false);
+      expect(isRetryable('idempotent', { kind: 'status', status }, 'converge')).toBe(false);
+    }
+  });
+
+  it('repeats an unsafe call cut off after it may have reached Berbix only under converge', () => {
+    const cutOff = { kind: 'network', mayHaveReachedBerbix: true } as const;
+    expect(isRetryable('unsafe', cutOff)).toBe(false);
+    expect(isRetryable('unsafe', cutOff, 'converge')).toBe(true);
+  });
+
   it('repeats an unsafe call after a network failure only if the request never left', () => {
     expect(isRetryable('unsafe', { kind: 'network', mayHaveReachedBerbix: false })).toBe(true);
     expect(isRetryable('unsafe', { kind: 'network', mayHaveReachedBerbix: true })).toBe(false);
