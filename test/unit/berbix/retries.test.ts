@@ -118,7 +118,9 @@ describe('retries of transient failures', () => {
   });
 
   it("repeats create and uploads after a 500, a 504 or a reset under retry.unsafe 'converge'", async () => {
-    const converging = client({ retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, unsafe: 'converge' } });
+    const converging = client({
+      retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, unsafe: 'converge' },
+    });
     server.handle((_req, res, n) =>
       n === 1
         ? json(res, 500, { code: 500 })
