@@ -46,6 +46,11 @@ export interface LocalCloudOptions {
    * @default real Berbix when BERBIX_API_URL, BERBIX_API_SECRET and BERBIX_TEMPLATE_KEY are set, else the sandbox
    */
   berbix?: RealBerbix | 'sandbox';
+  /**
+   * Multiplies the waits of every Step Functions Retry (see docs/local-cloud.md): tests use 0.01 to
+   * run the deployed retry budgets in milliseconds. @default 1, as on AWS
+   */
+  retryTimeScale?: number;
   /** Extra environment for every function (e.g. `ABANDON_AFTER_SECONDS` in tests). */
   envOverrides?: Record<string, string>;
   /** Print nothing (function output goes to `logFile` when given). */
@@ -231,6 +236,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       invoke: (name, payload) => runtimeRef.current!.invokeOrThrow(name, payload),
       region: LOCAL_AWS.region,
       accountId: LOCAL_AWS.accountId,
+      retryTimeScale: options.retryTimeScale,
       onExecutionEvent: (e) => {
         if (!/^Execution(Succeeded|Failed|TimedOut|Aborted)$/.test(e.type)) return;
         const name = e.executionArn.split(':').pop();

@@ -335,6 +335,52 @@ describe('the local Step Functions emulator', () => {
     expect(calls).toBe(3);
   });
 
+  it('scales every retry wait by retryTimeScale, and still describes the definition as written', async () => {
+    const scaled = await startStepFunctions({
+      invoke: async () => {
+        if (invocations.push({ functionName: 'Slow', payload: {} }) < 4)
+          throw lambdaError('BerbixTransientError', 'Berbix answered 500');
+        return { nextStep: 'done' };
+      },
+      retryTimeScale: 0.0001,
+    });
+    const client = new SFNClient({ endpoint: scaled.endpoint, region: 'us-east-1', credentials });
+    try {
+      const definition = {
+        StartAt: 'Slow',
+        States: {
+          Slow: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Parameters: { FunctionName: fnArn('Slow'), Payload: {} },
+            // Unscaled, these waits would add up to 100 + 200 + 300 s (MaxDelaySeconds caps the third).
+            Retry: [
+              {
+                ErrorEquals: ['BerbixTransientError'],
+                IntervalSeconds: 100,
+                BackoffRate: 2,
+                MaxDelaySeconds: 300,
+                MaxAttempts: 3,
+              },
+            ],
+            End: true,
+          },
+        },
+      };
+      const stateMachineArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:Scaled';
+      scaled.registerStateMachine(stateMachineArn, JSON.stringify(definition));
+      const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn, input: '{}' }));
+      const execution = await scaled.waitForExecution(executionArn!);
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(invocations).toHaveLength(4);
+      const described = await client.send(new DescribeStateMachineCommand({ stateMachineArn }));
+      expect(JSON.parse(described.definition!)).toEqual(definition);
+    } finally {
+      client.destroy();
+      await scaled.close();
+    }
+  });
+
   it('catches a Lambda function error by its errorType, with the function error as JSON Cause', async () => {
     functions.set(fnArn('Submit'), async () => {
       throw lambdaError('BerbixPermanentError', 'template not found');
