@@ -23,6 +23,15 @@ const integer =
     return value;
   };
 
+const flag =
+  (name: string) =>
+  (env: Env): boolean => {
+    const raw = text(name)(env);
+    if (raw !== 'true' && raw !== 'false')
+      throw new Error(`Environment variable ${name} must be true or false`);
+    return raw === 'true';
+  };
+
 const url =
   (name: string) =>
   (env: Env): string => {
@@ -46,6 +55,8 @@ const READERS = {
   abandonAfterSeconds: integer('ABANDON_AFTER_SECONDS', 1),
   imageRetentionSeconds: integer('IMAGE_RETENTION_SECONDS', 0),
   dataRetentionDays: integer('DATA_RETENTION_DAYS', 1),
+  maxUploadAttempts: integer('MAX_UPLOAD_ATTEMPTS', 1),
+  sendContactDetails: flag('SEND_CONTACT_DETAILS'),
   backendScope: text('BACKEND_SCOPE'),
   clientScope: text('CLIENT_SCOPE'),
 } as const;

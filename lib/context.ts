@@ -22,6 +22,13 @@ export const CONTEXT_DEFAULTS = {
   dataRetentionDays: 30,
   createWaitMs: 8000,
   uploadUrlTtlSeconds: 300,
+  berbixRetryAttempts: 6,
+  berbixRetryIntervalSeconds: 2,
+  berbixRetryBackoffRate: 2,
+  berbixRetryMaxIntervalSeconds: 30,
+  maxUploadAttempts: 10,
+  /** Send email/phone to Berbix (see the stack prop `sendContactDetails` for the risk). */
+  sendContactDetails: false,
   logRetentionDays: 30,
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
@@ -67,6 +74,11 @@ export function stackPropsFromContext(
       `context logRetentionDays: not a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, …): ${logRetention}`,
     );
   }
+  const bool = (key: Key): boolean => {
+    const value = str(key).toLowerCase();
+    if (value !== 'true' && value !== 'false') throw new Error(`context ${key}: true or false, got ${value}`);
+    return value === 'true';
+  };
   const removal = str('removalPolicy').toLowerCase();
   if (removal !== 'retain' && removal !== 'destroy')
     throw new Error(`context removalPolicy: retain or destroy, got ${removal}`);
@@ -87,6 +99,14 @@ export function stackPropsFromContext(
     dataRetentionDays: num('dataRetentionDays'),
     createWait: Duration.millis(num('createWaitMs')),
     uploadUrlTtl: Duration.seconds(num('uploadUrlTtlSeconds')),
+    berbixRetry: {
+      attempts: num('berbixRetryAttempts'),
+      interval: Duration.seconds(num('berbixRetryIntervalSeconds')),
+      backoffRate: num('berbixRetryBackoffRate'),
+      maxInterval: Duration.seconds(num('berbixRetryMaxIntervalSeconds')),
+    },
+    maxUploadAttempts: num('maxUploadAttempts'),
+    sendContactDetails: bool('sendContactDetails'),
     logRetention: logRetention as RetentionDays,
     throttling: { rateLimit: num('throttleRateLimit'), burstLimit: num('throttleBurstLimit') },
     removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,

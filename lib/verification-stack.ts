@@ -17,7 +17,7 @@ import {
   type VerificationFunctionProps,
 } from './constructs/verification-function';
 import { UPLOADS_PREFIX, VerificationStorage } from './constructs/verification-storage';
-import { VerificationWorkflow } from './constructs/verification-workflow';
+import { VerificationWorkflow, type BerbixRetryProps } from './constructs/verification-workflow';
 
 export interface VerificationStackProps extends StackProps {
   /** The Berbix API-only template key transactions are created with. */
@@ -83,6 +83,30 @@ export interface VerificationStackProps extends StackProps {
    * @default Duration.seconds(8)
    */
   readonly createWait?: Duration;
+
+  /**
+   * How the state machine retries a task after a transient Berbix fault (5xx, 429, timeout,
+   * dropped connection), on top of the Berbix client's retries inside each task. A verification
+   * fails on such a fault only once this budget is spent.
+   * @default 6 retries, 2 s doubling up to 30 s (90 s of waits)
+   */
+  readonly berbixRetry?: BerbixRetryProps;
+
+  /**
+   * Uploads one document side accepts, local refusals, `bad_upload` and 409s included (barcode
+   * scans count for both sides). Once a side has had this many, the verification fails with
+   * `upload_attempts_exhausted`: no retake loop is unbounded. 1 to 50.
+   * @default 10
+   */
+  readonly maxUploadAttempts?: number;
+
+  /**
+   * Accept `email` and `phone` at `POST /verifications` and send them to Berbix. Off by default:
+   * a create whose answer is lost is repeated, and the first Berbix transaction, which DELETE
+   * cannot reach, keeps whatever was sent. When off, a create carrying them is refused (400).
+   * @default false
+   */
+  readonly sendContactDetails?: boolean;
 
   /**
    * Lifetime of a presigned upload form.
@@ -156,6 +180,8 @@ export class VerificationStack extends Stack {
       abandonAfter = Duration.days(1),
       createWait = Duration.seconds(8),
       uploadUrlTtl = Duration.minutes(5),
+      maxUploadAttempts = 10,
+      sendContactDetails = false,
       logRetention = RetentionDays.ONE_MONTH,
       removalPolicy = RemovalPolicy.RETAIN,
       handlersDir,
@@ -170,6 +196,9 @@ export class VerificationStack extends Stack {
       throw new Error(
         `abandonAfter must be between 1 second and 365 days, got ${abandonAfter.toHumanString()}`,
       );
+    }
+    if (!Number.isInteger(maxUploadAttempts) || maxUploadAttempts < 1 || maxUploadAttempts > 50) {
+      throw new Error(`maxUploadAttempts must be a whole number from 1 to 50, got ${maxUploadAttempts}`);
     }
     if (createWait.toMilliseconds() >= 25_000)
       throw new Error('createWait must stay well under the 30 s API timeout');
@@ -203,13 +232,16 @@ export class VerificationStack extends Stack {
     const berbix = { BERBIX_API_URL: berbixApiUrl };
     const scopes = { CLIENT_SCOPE: clientScope, BACKEND_SCOPE: backendScope };
     const sfnTimeout = { timeout: Duration.seconds(60) };
+    const contactDetails = { SEND_CONTACT_DETAILS: String(sendContactDetails) };
 
     // --- state-machine tasks -------------------------------------------------------------------
     const createTransaction = make('CreateTransactionFn', 'sfn/create-transaction', sfnTimeout)
       .bindTable(table, 'readWrite')
       .bindSecret(secret)
-      .addEnvironments({ ...berbix, BERBIX_TEMPLATE_KEY: templateKey });
-    const awaitUpload = make('AwaitUploadFn', 'sfn/await-upload').bindTable(table, 'readWrite');
+      .addEnvironments({ ...berbix, ...contactDetails, BERBIX_TEMPLATE_KEY: templateKey });
+    const awaitUpload = make('AwaitUploadFn', 'sfn/await-upload')
+      .bindTable(table, 'readWrite')
+      .addEnvironments({ MAX_UPLOAD_ATTEMPTS: String(maxUploadAttempts) });
     const submitUpload = make('SubmitUploadFn', 'sfn/submit-upload', {
       // Reads up to 20 MiB from S3 and sends it base64-encoded: memory and time for that.
       memorySize: 1024,
@@ -244,6 +276,7 @@ export class VerificationStack extends Stack {
         CloseVerification: closeVerification,
       },
       definitionFile: props.definitionFile,
+      berbixRetry: props.berbixRetry,
       logRetention,
     });
     const { stateMachine } = this.workflow;

@@ -10,6 +10,14 @@ export class BerbixPermanentError extends Error {
   override name = 'BerbixPermanentError';
 }
 
+/**
+ * The flow cannot go on for a reason of its own (an attempt limit, a broken invariant). The
+ * message is the failure reason code; the state machine closes the verification as failed.
+ */
+export class FlowFailedError extends Error {
+  override name = 'FlowFailedError';
+}
+
 /** The verification was deleted (or never existed): the execution ends quietly. */
 export class VerificationGoneError extends Error {
   override name = 'VerificationGoneError';

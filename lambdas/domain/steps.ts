@@ -61,3 +61,16 @@ export function acceptsUpload(nextStep: NextStep, step: UploadStep): boolean {
   if (awaited === undefined) return false;
   return step === 'id_scan' || step === awaited;
 }
+
+/**
+ * The uploads that count towards a side's attempt limit: every submitted upload of that side
+ * (local refusals, `bad_upload` and 409s included) plus every barcode scan, which answers either
+ * wait. So each wait is entered at most `limit` times and a whole flow has at most 2 × limit
+ * submissions, whatever Berbix answers.
+ */
+export function uploadsTowardsLimit(
+  attempts: Partial<Record<UploadStep, number>>,
+  step: DocumentStep,
+): number {
+  return (attempts[step] ?? 0) + (attempts.id_scan ?? 0);
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -20,6 +20,92 @@ export interface WorkflowFunctions {
   readonly CloseVerification: IFunction;
 }
 
+/**
+ * How the state machine retries a task after a transient Berbix fault (5xx, 429, timeout, dropped
+ * connection, unreadable answer) that outlasted the Berbix client's own retries inside the task.
+ * Waits are `interval`, then × `backoffRate` each time, capped at `maxInterval`, without jitter
+ * (the client's in-call retries carry jitter), so their sum is a guaranteed minimum outage the
+ * pipeline rides out. Applied to every `BerbixTransientError` retrier of the definition.
+ */
+export interface BerbixRetryProps {
+  /**
+   * Retries after the first invocation (0 = none), at most 20.
+   * @default 6
+   */
+  readonly attempts?: number;
+  /**
+   * Wait before the first retry, whole seconds.
+   * @default Duration.seconds(2)
+   */
+  readonly interval?: Duration;
+  /**
+   * Each wait is the previous one times this (1 to 10).
+   * @default 2
+   */
+  readonly backoffRate?: number;
+  /**
+   * Cap of one wait, whole seconds, at least `interval`.
+   * @default Duration.seconds(30)
+   */
+  readonly maxInterval?: Duration;
+}
+
+export const BERBIX_RETRY_DEFAULTS = {
+  attempts: 6,
+  interval: Duration.seconds(2),
+  backoffRate: 2,
+  maxInterval: Duration.seconds(30),
+} as const;
+
+/** The waits of a Berbix retry budget, in seconds (their sum is the least time it covers). */
+export function berbixRetryWaits(retry: BerbixRetryProps = {}): number[] {
+  const { attempts, interval, backoffRate, maxInterval } = resolveBerbixRetry(retry);
+  return Array.from({ length: attempts }, (_, i) => Math.min(maxInterval, interval * backoffRate ** i));
+}
+
+function resolveBerbixRetry(retry: BerbixRetryProps) {
+  const attempts = retry.attempts ?? BERBIX_RETRY_DEFAULTS.attempts;
+  const interval = (retry.interval ?? BERBIX_RETRY_DEFAULTS.interval).toSeconds({ integral: false });
+  const backoffRate = retry.backoffRate ?? BERBIX_RETRY_DEFAULTS.backoffRate;
+  const maxInterval = (retry.maxInterval ?? BERBIX_RETRY_DEFAULTS.maxInterval).toSeconds({ integral: false });
+  if (!Number.isInteger(attempts) || attempts < 0 || attempts > 20)
+    throw new Error(`berbixRetry.attempts must be a whole number from 0 to 20, got ${attempts}`);
+  if (!Number.isInteger(interval) || interval < 1 || interval > 3600)
+    throw new Error(`berbixRetry.interval must be whole seconds from 1 to 3600, got ${interval}`);
+  if (!Number.isFinite(backoffRate) || backoffRate < 1 || backoffRate > 10)
+    throw new Error(`berbixRetry.backoffRate must be from 1 to 10, got ${backoffRate}`);
+  if (!Number.isInteger(maxInterval) || maxInterval < interval || maxInterval > 3600)
+    throw new Error(
+      `berbixRetry.maxInterval must be whole seconds from interval to 3600, got ${maxInterval}`,
+    );
+  return { attempts, interval, backoffRate, maxInterval };
+}
+
+interface Retrier {
+  ErrorEquals: string[];
+  [field: string]: unknown;
+}
+
+/** The definition with every `BerbixTransientError` retrier set to the budget. */
+function withBerbixRetry(definition: string, retry: BerbixRetryProps): string {
+  const { attempts, interval, backoffRate, maxInterval } = resolveBerbixRetry(retry);
+  const parsed = JSON.parse(definition) as { States: Record<string, { Retry?: Retrier[] }> };
+  for (const state of Object.values(parsed.States)) {
+    state.Retry = state.Retry?.map((r) =>
+      r.ErrorEquals.includes('BerbixTransientError')
+        ? {
+            ErrorEquals: r.ErrorEquals,
+            IntervalSeconds: interval,
+            MaxAttempts: attempts,
+            BackoffRate: backoffRate,
+            MaxDelaySeconds: maxInterval,
+          }
+        : r,
+    );
+  }
+  return JSON.stringify(parsed, null, 2);
+}
+
 export interface VerificationWorkflowProps {
   /** The Lambda functions the definition's `${<Name>FunctionArn}` substitutions point at. */
   readonly functions: WorkflowFunctions;
@@ -30,6 +116,12 @@ export interface VerificationWorkflowProps {
    * @default `statemachine/verification.asl.json` of this repository
    */
   readonly definitionFile?: string;
+
+  /**
+   * The retry budget for transient Berbix faults.
+   * @default BERBIX_RETRY_DEFAULTS (6 retries, 2 s doubling up to 30 s: 90 s of waits)
+   */
+  readonly berbixRetry?: BerbixRetryProps;
 
   /**
    * Retention of the execution log group.
@@ -76,7 +168,9 @@ export class VerificationWorkflow extends Construct {
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromString(readFileSync(definitionFile, 'utf8')),
+      definitionBody: sfn.DefinitionBody.fromString(
+        withBerbixRetry(readFileSync(definitionFile, 'utf8'), props.berbixRetry ?? {}),
+      ),
       definitionSubstitutions,
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },

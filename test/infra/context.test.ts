@@ -24,6 +24,30 @@ describe('stack props from CDK context', () => {
     expect(props.imageRetention?.toSeconds()).toBe(0);
     expect(props.createWait?.toMilliseconds()).toBe(8000);
     expect(props.rawUploadExpiration).toBeUndefined();
+    expect(props.maxUploadAttempts).toBe(10);
+    expect(props.sendContactDetails).toBe(false);
+    expect(props.berbixRetry?.attempts).toBe(6);
+    expect(props.berbixRetry?.interval?.toSeconds()).toBe(2);
+    expect(props.berbixRetry?.backoffRate).toBe(2);
+    expect(props.berbixRetry?.maxInterval?.toSeconds()).toBe(30);
+  });
+
+  it('reads the retry budget, the attempt limit and the contact-details opt-in', () => {
+    const props = fromContext({
+      berbixRetryAttempts: '10',
+      berbixRetryIntervalSeconds: '5',
+      berbixRetryBackoffRate: '1.5',
+      berbixRetryMaxIntervalSeconds: '120',
+      maxUploadAttempts: '6',
+      sendContactDetails: 'true',
+    });
+    expect(props.berbixRetry?.attempts).toBe(10);
+    expect(props.berbixRetry?.interval?.toSeconds()).toBe(5);
+    expect(props.berbixRetry?.backoffRate).toBe(1.5);
+    expect(props.berbixRetry?.maxInterval?.toSeconds()).toBe(120);
+    expect(props.maxUploadAttempts).toBe(6);
+    expect(props.sendContactDetails).toBe(true);
+    expect(() => fromContext({ sendContactDetails: 'yes' })).toThrow(/sendContactDetails/);
   });
 
   it('reads -c strings: comma lists, numbers and the removal policy', () => {

@@ -21,6 +21,14 @@ beforeAll(() => {
     dataRetentionDays: 7,
     logRetention: RetentionDays.ONE_WEEK,
     throttling: { rateLimit: 5, burstLimit: 10 },
+    berbixRetry: {
+      attempts: 9,
+      interval: Duration.seconds(1),
+      backoffRate: 1.5,
+      maxInterval: Duration.seconds(45),
+    },
+    maxUploadAttempts: 4,
+    sendContactDetails: true,
   });
 });
 afterAll(() => synth.cleanup());
@@ -54,6 +62,38 @@ describe('VerificationStack props', () => {
         BACKEND_SCOPE: 'kyc/server',
       }),
     );
+  });
+
+  it('set the attempt limit and the contact-details opt-in of the functions that apply them', () => {
+    expect(env('AwaitUploadFn')).toEqual(expect.objectContaining({ MAX_UPLOAD_ATTEMPTS: '4' }));
+    expect(env('CreateTransactionFn')).toEqual(expect.objectContaining({ SEND_CONTACT_DETAILS: 'true' }));
+  });
+
+  it('set the retry budget of every state retrying transient Berbix faults', () => {
+    const [machine] = Object.values(synth.template.findResources('AWS::StepFunctions::StateMachine'));
+    const definition = JSON.parse(machine!.Properties.DefinitionString as string) as {
+      States: Record<string, { Retry?: Array<Record<string, unknown> & { ErrorEquals: string[] }> }>;
+    };
+    const berbixRetriers = Object.entries(definition.States).flatMap(([name, s]) =>
+      (s.Retry ?? [])
+        .filter((r) => r.ErrorEquals.includes('BerbixTransientError'))
+        .map((r) => ({ name, ...r })),
+    );
+    expect(berbixRetriers.map((r) => r.name).sort()).toEqual([
+      'CreateTransaction',
+      'FetchResult',
+      'SubmitUpload',
+    ]);
+    for (const r of berbixRetriers) {
+      expect(r).toEqual({
+        name: r.name,
+        ErrorEquals: ['BerbixTransientError'],
+        IntervalSeconds: 1,
+        MaxAttempts: 9,
+        BackoffRate: 1.5,
+        MaxDelaySeconds: 45,
+      });
+    }
   });
 
   it('configure the JWT authorizer, the route scopes, CORS and throttling', () => {
@@ -110,5 +150,13 @@ describe('VerificationStack props', () => {
       /shorter than imageRetention/,
     );
     expect(build({ clientScope: 'same', backendScope: 'same' })).toThrow(/differ/);
+    expect(build({ maxUploadAttempts: 0 })).toThrow(/maxUploadAttempts/);
+    expect(build({ maxUploadAttempts: 51 })).toThrow(/maxUploadAttempts/);
+    expect(build({ berbixRetry: { attempts: 21 } })).toThrow(/berbixRetry.attempts/);
+    expect(build({ berbixRetry: { interval: Duration.millis(500) } })).toThrow(/berbixRetry.interval/);
+    expect(build({ berbixRetry: { backoffRate: 0.5 } })).toThrow(/berbixRetry.backoffRate/);
+    expect(
+      build({ berbixRetry: { interval: Duration.seconds(10), maxInterval: Duration.seconds(5) } }),
+    ).toThrow(/berbixRetry.maxInterval/);
   });
 });

@@ -1,4 +1,5 @@
 import type { CfnElement } from 'aws-cdk-lib';
+import { berbixRetryWaits } from '../../lib/constructs/verification-workflow';
 import { synthesize, type Synthesized } from './synth';
 
 type State = Record<string, unknown> & { Type: string };
@@ -79,7 +80,8 @@ describe('the deployed state machine definition', () => {
   });
 
   it('passes ids, steps, keys and the task token only: no personal data in state I/O', () => {
-    const allowed = new Set(['verificationId', 'step', 'key', 'taskToken', 'outcome', 'reason']);
+    // `error` is a caught error, `{Error, Cause}`: names and reason codes (see CloseVerificationFn).
+    const allowed = new Set(['verificationId', 'step', 'key', 'taskToken', 'outcome', 'reason', 'error']);
     for (const [name, s] of tasks()) {
       const payload = params(s).Payload;
       expect({ name, payloadIsObject: typeof payload === 'object' && payload !== null }).toEqual({
@@ -132,6 +134,38 @@ describe('the deployed state machine definition', () => {
         name,
         closes: arnOf.CloseVerificationFunctionArn,
       });
+    }
+  });
+
+  it('retries transient Berbix faults by default 6 times, 2 s doubling to 30 s, without jitter', () => {
+    for (const name of ['CreateTransaction', 'SubmitUpload', 'FetchResult']) {
+      expect({ name, retry: retries(definition.States[name]!, 'BerbixTransientError') }).toEqual({
+        name,
+        retry: {
+          ErrorEquals: ['BerbixTransientError'],
+          IntervalSeconds: 2,
+          MaxAttempts: 6,
+          BackoffRate: 2,
+          MaxDelaySeconds: 30,
+        },
+      });
+    }
+  });
+
+  it('rides out at least 90 s of Berbix trouble with the default budget, as docs/operations.md says', () => {
+    expect(berbixRetryWaits()).toEqual([2, 4, 8, 16, 30, 30]);
+    expect(berbixRetryWaits().reduce((a, b) => a + b)).toBe(90);
+  });
+
+  it('closes a failed verification with the caught error, retrying the close on any error', () => {
+    const close = definition.States.CloseAsFailed!;
+    expect(params(close).Payload).toEqual({
+      'verificationId.$': '$.verificationId',
+      outcome: 'failed',
+      'error.$': '$.error',
+    });
+    for (const name of ['CloseAsFailed', 'CloseAsAbandoned']) {
+      expect(retries(definition.States[name]!, 'States.ALL')?.MaxAttempts).toBeGreaterThanOrEqual(10);
     }
   });
 

@@ -27,9 +27,12 @@ export function loadDefinition(): Record<string, unknown> {
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-/** An error as a Lambda reports it to Step Functions: only the name matters to Retry and Catch. */
+/**
+ * An error as the lambda:invoke integration reports a function error to Step Functions: the name
+ * (the errorType) is what Retry and Catch match, the message (the Cause) is the error as JSON.
+ */
 export function taskError(name: string, message = name): Error {
-  const error = new Error(message);
+  const error = new Error(JSON.stringify({ errorType: name, errorMessage: message }));
   error.name = name;
   return error;
 }
@@ -51,6 +54,8 @@ export interface Script {
   /** Keys delivered to successive waits (front or back); `'never'` leaves the wait hanging. */
   uploads?: Array<string | 'never' | Error>;
   fetch?: Step[];
+  /** Outcomes of successive CloseAsFailed / CloseAsAbandoned invocations. */
+  close?: Step[];
   abandonAfterSeconds?: number;
 }
 
@@ -88,6 +93,8 @@ export async function runScenario(script: Script): Promise<Outcome> {
     ],
     SubmitUpload: [...(script.submit ?? [])],
     FetchResult: [...(script.fetch ?? [{ verificationId: VERIFICATION_ID }])],
+    CloseAsFailed: [...(script.close ?? [])],
+    CloseAsAbandoned: [...(script.close ?? [])],
   };
   const uploads = [...(script.uploads ?? [])];
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { reasonForTaskError } from '../../lambdas/domain';
 import {
   ASL_PATH,
   key,
@@ -22,7 +23,20 @@ const closes = (outcome: Outcome) =>
   outcome.calls.filter((c) => c.state.startsWith('Close')).map((c) => c.payload);
 
 /** Fields a task payload may carry: identifiers, keys, steps and codes — never personal data. */
-const ALLOWED_PAYLOAD_FIELDS = new Set(['verificationId', 'step', 'taskToken', 'key', 'outcome', 'reason']);
+const ALLOWED_PAYLOAD_FIELDS = new Set([
+  'verificationId',
+  'step',
+  'taskToken',
+  'key',
+  'outcome',
+  'reason',
+  'error',
+]);
+/** The reason CloseVerificationFn makes of each failure close (what the verification ends with). */
+const failureReasons = (outcome: Outcome) =>
+  closes(outcome)
+    .filter((c) => c.outcome === 'failed')
+    .map((c) => reasonForTaskError(c.error));
 
 describe('the verification state machine definition', () => {
   it('is valid ASL according to asl-validator, before and after substitution', () => {
@@ -99,6 +113,9 @@ describe('executions of the real definition on aws-local-stepfunctions', () => {
     for (const call of outcome.calls) {
       for (const field of Object.keys(call.payload)) expect(ALLOWED_PAYLOAD_FIELDS).toContain(field);
     }
+    // The caught error: its name and the failing function's error (codes only).
+    const [close] = closes(outcome);
+    expect(Object.keys(close?.error as object).sort()).toEqual(['Cause', 'Error']);
   });
 
   it('skips the back for a passport when Berbix answers done after the front', async () => {
@@ -195,23 +212,35 @@ describe('executions of the real definition on aws-local-stepfunctions', () => {
     expect(tasks(outcome)).not.toContain('CloseAsFailed');
   });
 
-  it('fails the verification once transient errors outlast the retry budget', async () => {
+  it('retries a transient Berbix fault six times, then fails with the code of the last fault', async () => {
     const outcome = await runScenario({
       uploads: [key('document_front', 1)],
-      submit: Array.from({ length: 10 }, () => taskError('BerbixTransientError')),
+      submit: Array.from({ length: 10 }, () => taskError('BerbixTransientError', 'berbix_server_502')),
     });
     expect(outcome.status).toBe('FAILED');
     expect(outcome.error).toBe('VerificationFailed');
-    expect(tasks(outcome).filter((t) => t === 'SubmitUpload')).toHaveLength(6); // 1 + MaxAttempts 5
-    expect(closes(outcome)).toEqual([
-      { verificationId: VERIFICATION_ID, outcome: 'failed', reason: 'BerbixTransientError' },
-    ]);
+    expect(tasks(outcome).filter((t) => t === 'SubmitUpload')).toHaveLength(7); // 1 + MaxAttempts 6
+    expect(failureReasons(outcome)).toEqual(['berbix_server_502']);
   });
 
-  it('fails at once, without retrying, on a permanent Berbix error', async () => {
+  it('gives Berbix and AWS faults budgets of their own', async () => {
+    const outcome = await runScenario({
+      create: [
+        ...Array.from({ length: 6 }, () => taskError('BerbixTransientError', 'berbix_network_timeout')),
+        ...Array.from({ length: 6 }, () => taskError('AwsTransientError', 'throttled')),
+        { verificationId: VERIFICATION_ID, nextStep: 'upload_document_front' },
+      ],
+      uploads: [key('document_front', 1)],
+      submit: [submit('done')],
+    });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(tasks(outcome).filter((t) => t === 'CreateTransaction')).toHaveLength(13);
+  });
+
+  it('fails at once, without retrying, on a permanent Berbix error, with its code', async () => {
     const outcome = await runScenario({
       uploads: [key('document_front', 1)],
-      submit: [taskError('BerbixPermanentError', 'berbix_request_error_400')],
+      submit: [taskError('BerbixPermanentError', 'berbix_request_400')],
     });
     expect(outcome.status).toBe('FAILED');
     expect(tasks(outcome)).toEqual([
@@ -220,9 +249,32 @@ describe('executions of the real definition on aws-local-stepfunctions', () => {
       'SubmitUpload',
       'CloseAsFailed',
     ]);
-    expect(closes(outcome)).toEqual([
-      { verificationId: VERIFICATION_ID, outcome: 'failed', reason: 'BerbixPermanentError' },
-    ]);
+    expect(failureReasons(outcome)).toEqual(['berbix_request_400']);
+  });
+
+  it('fails with upload_attempts_exhausted when a wait refuses another attempt', async () => {
+    const outcome = await runScenario({
+      uploads: [
+        key('document_front', 1),
+        key('document_front', 2),
+        taskError('FlowFailedError', 'upload_attempts_exhausted'),
+      ],
+      submit: [submit('upload_document_front'), submit('upload_document_front')],
+    });
+    expect(outcome.status).toBe('FAILED');
+    expect(tasks(outcome).filter((t) => t === 'AwaitDocumentFront')).toHaveLength(3);
+    expect(failureReasons(outcome)).toEqual(['upload_attempts_exhausted']);
+  });
+
+  it('retries closing a verification on any error, so a failure never leaves it open', async () => {
+    const outcome = await runScenario({
+      uploads: [key('document_front', 1)],
+      submit: [taskError('BerbixPermanentError', 'berbix_gone_410')],
+      close: [taskError('AwsTransientError'), taskError('Lambda.Unknown'), taskError('TypeError')],
+    });
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('VerificationFailed');
+    expect(tasks(outcome).filter((t) => t === 'CloseAsFailed')).toHaveLength(4);
   });
 
   it('routes by the next_step a 409 carries (a back upload Berbix answers with "front expected")', async () => {
@@ -272,9 +324,7 @@ describe('executions of the real definition on aws-local-stepfunctions', () => {
       submit: [submit('upload_selfie_basic')],
     });
     expect(outcome.status).toBe('FAILED');
-    expect(closes(outcome)).toEqual([
-      { verificationId: VERIFICATION_ID, outcome: 'failed', reason: 'UnsupportedNextStep' },
-    ]);
+    expect(failureReasons(outcome)).toEqual(['unsupported_next_step']);
   });
 
   it('retries a wait whose Lambda invocation was throttled', async () => {
@@ -284,5 +334,70 @@ describe('executions of the real definition on aws-local-stepfunctions', () => {
     });
     expect(outcome.status).toBe('SUCCEEDED');
     expect(tasks(outcome).filter((t) => t === 'AwaitDocumentFront')).toHaveLength(2);
+  });
+});
+
+describe('the worst-case execution history', () => {
+  type Retrier = { ErrorEquals: string[]; MaxAttempts?: number };
+  type State = { Type: string; Resource?: string; Retry?: Retrier[] };
+  const states = (berbixRetries?: number) => {
+    const all = loadDefinition().States as Record<string, State>;
+    if (berbixRetries !== undefined) {
+      for (const s of Object.values(all))
+        for (const r of s.Retry ?? [])
+          if (r.ErrorEquals.includes('BerbixTransientError')) r.MaxAttempts = berbixRetries;
+    }
+    return all;
+  };
+  /**
+   * Events a Task adds at worst: entered and exited, then per attempt TaskScheduled, TaskStarted
+   * and TaskSucceeded/TaskFailed (a callback wait also TaskSubmitted). Each retrier counts on its
+   * own, so the attempts are 1 + the sum of every retrier's MaxAttempts (ASL default 3).
+   */
+  const taskEvents = (s: State | undefined) => {
+    const retries = (s?.Retry ?? []).reduce((n, r) => n + (r.MaxAttempts ?? 3), 0);
+    const perAttempt = s?.Resource?.endsWith('.waitForTaskToken') ? 4 : 3;
+    return 2 + perAttempt * (1 + retries);
+  };
+  const CHOICE = 2;
+  /** One retake: a wait, a submit and the route back, each with every retry it may use. */
+  const retakeEvents = (all: Record<string, State>) =>
+    Math.max(taskEvents(all.AwaitDocumentFront), taskEvents(all.AwaitDocumentBack)) +
+    taskEvents(all.SubmitUpload) +
+    CHOICE;
+  /** Start to end with `maxUploadAttempts` per side: at most 2 × that many submitted uploads. */
+  const worstCase = (all: Record<string, State>, maxUploadAttempts: number) => {
+    const completed = taskEvents(all.FetchResult) + 2 + taskEvents(all.DeleteImages) + 2;
+    const failed = taskEvents(all.CloseAsFailed) + 1;
+    return (
+      1 +
+      taskEvents(all.CreateTransaction) +
+      CHOICE +
+      2 * maxUploadAttempts * retakeEvents(all) +
+      Math.max(completed, failed) +
+      1
+    );
+  };
+
+  it('costs 13 events per retake when nothing is retried', () => {
+    const noRetries = Object.fromEntries(
+      Object.entries(states()).map(([name, s]) => [name, { ...s, Retry: [] }]),
+    );
+    expect(retakeEvents(noRetries)).toBe(13);
+  });
+
+  it('stays far below the 25,000-event limit: about 1,500 by default, under half of it at the largest settings', () => {
+    const byDefault = worstCase(states(), 10);
+    const largest = worstCase(states(20), 50);
+    expect(byDefault).toBeLessThan(1_600);
+    expect(largest).toBeLessThan(12_500);
+    // For the record in docs/operations.md ("Attempt limits").
+    expect({ byDefault, largest, perRetake: retakeEvents(states()) }).toMatchInlineSnapshot(`
+     {
+       "byDefault": 1573,
+       "largest": 11697,
+       "perRetake": 73,
+     }
+    `);
   });
 });

@@ -2,46 +2,68 @@ import {
   BerbixConflictError,
   BerbixError,
   BerbixNetworkError,
+  BerbixProtocolError,
+  BerbixRateLimitedError,
+  BerbixServerError,
   type NextStep,
   type UploadOutcome as BerbixUploadOutcome,
 } from '../../berbix';
 import { BerbixPermanentError, BerbixTransientError, type UploadOutcome } from '../../domain';
 
-/** `BerbixRequestError` (HTTP 400) → `berbix_request_error_400`: a reason code, never a message. */
+/**
+ * The longest Retry-After a task waits out itself before handing the retry to the state machine
+ * (whose backoff then adds its own wait). Well inside every task function's timeout.
+ */
+export const MAX_RETRY_AFTER_WAIT_MS = 10_000;
+
+/**
+ * The failure reason code of a Berbix error (see docs/operations.md): `BerbixRequestError` with
+ * HTTP 400 → `berbix_request_400`, a timeout → `berbix_network_timeout`. A code, never a message.
+ */
 export function failureReason(error: BerbixError): string {
   const name = error.name
     .replace(/Error$/, '')
     .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toLowerCase();
+  if (error instanceof BerbixNetworkError) return `${name}_${error.failure}`;
+  if (error.status === undefined && error.code === 'invalid_input') return 'berbix_invalid_input';
   return error.status === undefined ? name : `${name}_${error.status}`;
 }
 
 /**
- * Berbix errors become the two names the state machine knows: retryable ones are retried by the
- * ASL's Retry, the rest end the verification as failed (the reason is recorded by `onPermanent`).
- *
- * An upload cut off after it may have reached Berbix is not repeated by the client, but the state
- * machine may repeat it: if Berbix already moved on, it answers 409 with its `next_step`, which
- * routes the flow; at worst the repeat costs the user one attempt, which beats failing outright.
+ * Faults worth another try, whatever the call: a 5xx, a 429, no answer at all, or an answer that
+ * could not be read. A repeat of an upload Berbix already took is answered 409 with its
+ * `next_step` (see `uploadOutcome`), and a repeated create costs at most an orphan transaction that
+ * holds nothing but the `customer_uid` (unless contact details are sent, see docs/operations.md).
  */
-export async function asTaskError(
-  error: unknown,
-  onPermanent: (reason: string) => Promise<void>,
-): Promise<never> {
+export function isTransientBerbixError(error: BerbixError): boolean {
+  return (
+    error instanceof BerbixServerError ||
+    error instanceof BerbixRateLimitedError ||
+    error instanceof BerbixNetworkError ||
+    error instanceof BerbixProtocolError
+  );
+}
+
+/**
+ * Berbix errors become the two names the state machine knows, each with the reason code as its
+ * message: transient ones are retried by the ASL's Retry (after waiting out a Retry-After the
+ * client had no budget left for), the rest (a 4xx: Berbix refused the request) end the
+ * verification as failed. Either way the code becomes the failure reason if the verification fails.
+ */
+export async function asTaskError(error: unknown): Promise<never> {
   if (!(error instanceof BerbixError)) throw error;
   const reason = failureReason(error);
-  if (error.retryable || (error instanceof BerbixNetworkError && error.mayHaveReachedBerbix)) {
-    throw new BerbixTransientError(reason);
+  if (!isTransientBerbixError(error)) throw new BerbixPermanentError(reason);
+  const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
+  if (retryAfterMs !== undefined && retryAfterMs > 0) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfterMs, MAX_RETRY_AFTER_WAIT_MS)));
   }
-  await onPermanent(reason);
-  throw new BerbixPermanentError(reason);
+  throw new BerbixTransientError(reason);
 }
 
 /** An upload Berbix answered: 200 as it is, a 409 as "go to the step Berbix expects", nothing else. */
-export async function uploadOutcome(
-  call: () => Promise<BerbixUploadOutcome>,
-  onPermanent: (reason: string) => Promise<void>,
-): Promise<UploadOutcome> {
+export async function uploadOutcome(call: () => Promise<BerbixUploadOutcome>): Promise<UploadOutcome> {
   try {
     const { nextStep, issues, issueDetails } = await call();
     return { nextStep, issues, issueDetails };
@@ -49,6 +71,6 @@ export async function uploadOutcome(
     if (error instanceof BerbixConflictError && error.nextStep) {
       return { nextStep: error.nextStep satisfies NextStep, issues: [], issueDetails: {} };
     }
-    return asTaskError(error, onPermanent);
+    return asTaskError(error);
   }
 }

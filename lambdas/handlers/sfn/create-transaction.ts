@@ -12,10 +12,16 @@ const config = loadConfig([
   'berbixApiUrl',
   'berbixTemplateKey',
   'dataRetentionDays',
+  'sendContactDetails',
 ]);
 const repo = new VerificationRepository(dynamoDb, config.tableName, config);
 
-/** CreateTransaction: Berbix create with api_only_options; tokens to DynamoDB; returns the first step. */
+/**
+ * CreateTransaction: Berbix create with api_only_options; tokens to DynamoDB; returns the first
+ * step. Email and phone are sent only when the deployment opts in (`SEND_CONTACT_DETAILS`): a
+ * create whose answer is lost is repeated, and the first transaction, out of DELETE's reach, keeps
+ * whatever was sent.
+ */
 export const handler = taskHandler(
   async (input: { verificationId: string }): Promise<{ verificationId: string; nextStep: NextStep }> => {
     const { verificationId } = input;
@@ -25,7 +31,7 @@ export const handler = taskHandler(
     if (verification.berbixTransactionId && verification.nextStep) {
       return { verificationId, nextStep: verification.nextStep };
     }
-    const inputs = await repo.getCreateInputs(verificationId);
+    const inputs = config.sendContactDetails ? await repo.getCreateInputs(verificationId) : {};
     const client = await getBerbixClient(secretsManager, config);
     const created = await client
       .createTransaction({
@@ -37,7 +43,7 @@ export const handler = taskHandler(
           ...(verification.idType ? { idType: verification.idType } : {}),
         },
       })
-      .catch((error) => asTaskError(error, (reason) => repo.recordFailureReason(verificationId, reason)));
+      .catch(asTaskError);
     const nextStep = created.firstStep ?? 'upload_document_front';
     const { firstStep: _firstStep, ...tokens } = created;
     if (!(await repo.recordTransactionCreated(verificationId, { tokens, nextStep }))) {

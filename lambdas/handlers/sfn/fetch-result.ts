@@ -40,9 +40,7 @@ export const handler = taskHandler(
     }
     const session = await tokenSession(repo, verificationId);
     const client = await getBerbixClient(secretsManager, config);
-    const transaction = await client
-      .getTransaction(session)
-      .catch((error) => asTaskError(error, (reason) => repo.recordFailureReason(verificationId, reason)));
+    const transaction = await client.getTransaction(session).catch(asTaskError);
     const completed = await repo.recordResult(verificationId, transaction, {
       action: transaction.action ?? null,
       flags: transaction.flags ?? [],

@@ -4,8 +4,8 @@ import { VerificationRepository } from '../../adapters/repository';
 import { UploadStore } from '../../adapters/storage';
 import { loadConfig } from '../../config';
 import {
-  BerbixPermanentError,
   checkImage,
+  FlowFailedError,
   nextStepFor,
   parseUploadKey,
   VerificationGoneError,
@@ -47,48 +47,47 @@ export const handler = taskHandler(
     const verification = await repo.get(verificationId);
     if (!verification || verification.status === 'deleted') throw new VerificationGoneError(verificationId);
     const upload = parseUploadKey(key);
-    if (!upload || upload.verificationId !== verificationId)
-      throw new BerbixPermanentError('invalid_upload_key');
+    if (!upload || upload.verificationId !== verificationId) throw new FlowFailedError('invalid_upload_key');
     // Retried after the outcome was recorded: answer what was recorded, do not upload twice.
     if (verification.lastSubmittedKey === key && verification.nextStep) {
       return { verificationId, nextStep: verification.nextStep };
     }
     const awaitedStep = verification.awaiting?.step;
     if (verification.awaiting?.uploadKey !== key || !awaitedStep)
-      throw new BerbixPermanentError('upload_not_claimed');
+      throw new FlowFailedError('upload_not_claimed');
 
-    const onPermanent = (reason: string) => repo.recordFailureReason(verificationId, reason);
     const bytes = await store.getBytes(key);
     let outcome: UploadOutcome;
+    let refusedImage = false;
     if (!bytes || bytes.length === 0) {
       outcome = refusedLocally(awaitedStep, bytes ? 'empty' : 'missing');
     } else if (upload.step === 'id_scan') {
       const session = await tokenSession(repo, verificationId);
       const client = await getBerbixClient(secretsManager, config);
-      outcome = await uploadOutcome(
-        () => client.uploadIdScan(session, { scanType: 'pdf417', extractedData: bytes }),
-        onPermanent,
+      outcome = await uploadOutcome(() =>
+        client.uploadIdScan(session, { scanType: 'pdf417', extractedData: bytes }),
       );
     } else {
       const check = checkImage(bytes);
       if (!check.ok) {
         outcome = refusedLocally(awaitedStep, check.reason);
-        await store.delete(key); // not an image we keep
+        refusedImage = true;
       } else {
         const session = await tokenSession(repo, verificationId);
         const client = await getBerbixClient(secretsManager, config);
         const subject = upload.step;
-        outcome = await uploadOutcome(
-          () => client.uploadImages(session, [{ subject, format: check.format, data: bytes }]),
-          onPermanent,
+        outcome = await uploadOutcome(() =>
+          client.uploadImages(session, [{ subject, format: check.format, data: bytes }]),
         );
       }
     }
     if (!(await repo.recordUploadOutcome(verificationId, { key, step: upload.step, outcome }))) {
       const now = await repo.get(verificationId);
       if (!now || now.status === 'deleted') throw new VerificationGoneError(verificationId);
-      if (now.lastSubmittedKey !== key) throw new BerbixPermanentError('upload_outcome_not_recorded');
+      if (now.lastSubmittedKey !== key) throw new FlowFailedError('upload_outcome_not_recorded');
     }
+    // Not an image we keep; deleted once recorded, so a retried task still finds what it refused.
+    if (refusedImage) await store.delete(key);
     logger.info('Upload submitted', {
       verificationId,
       step: upload.step,

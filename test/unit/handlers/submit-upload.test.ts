@@ -142,25 +142,61 @@ describe('submit-upload', () => {
     expect(recorded()).toEqual([]);
   });
 
-  it('throws BerbixTransientError when the connection drops after the upload may have reached Berbix', async () => {
+  it.each([500, 502, 504])(
+    'repeats an upload Berbix answered %i and records the answer of the repeat',
+    async (status) => {
+      claimed(frontKey);
+      s3.on(GetObjectCommand).resolves({ Body: body(makeJpeg()) });
+      berbix.on(
+        'POST /v0/images/upload',
+        { status, body: { code: status, message: 'server error' } },
+        { status: 200, body: { next_step: 'upload_document_back', issues: [] } },
+      );
+      await expect(handler({ verificationId: VID, key: frontKey }, context)).resolves.toMatchObject({
+        nextStep: 'upload_document_back',
+      });
+      expect(berbix.calls('POST /v0/images/upload')).toHaveLength(2);
+    },
+  );
+
+  it('converges through the 409 when an upload Berbix processed lost its answer', async () => {
+    claimed(frontKey);
+    s3.on(GetObjectCommand).resolves({ Body: body(makeJpeg()) });
+    berbix.on(
+      'POST /v0/images/upload',
+      { status: 0, drop: true },
+      { status: 409, body: { code: 409, message: 'out of order', next_step: 'upload_document_back' } },
+    );
+    await expect(handler({ verificationId: VID, key: frontKey }, context)).resolves.toMatchObject({
+      nextStep: 'upload_document_back',
+    });
+    expect(recorded()[0]?.ExpressionAttributeValues).toMatchObject({
+      ':next': 'upload_document_back',
+      ':key': frontKey,
+    });
+    // Accepted: the front is not asked for again.
+    expect(recorded()[0]?.UpdateExpression).toContain('acceptedKeys.#step = :key');
+  });
+
+  it('hands connections that keep dropping to the state machine as BerbixTransientError', async () => {
     claimed(frontKey);
     s3.on(GetObjectCommand).resolves({ Body: body(makeJpeg()) });
     berbix.on('POST /v0/images/upload', { status: 0, drop: true });
-    await expect(handler({ verificationId: VID, key: frontKey }, context)).rejects.toMatchObject({
-      name: 'BerbixTransientError',
-    });
-    // The client itself does not repeat it: one request reached the fake.
-    expect(berbix.calls('POST /v0/images/upload')).toHaveLength(1);
+    const error = await handler({ verificationId: VID, key: frontKey }, context).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: 'BerbixTransientError' });
+    expect((error as Error).message).toMatch(/^berbix_network_(connection_reset|network)$/);
+    expect(berbix.calls('POST /v0/images/upload')).toHaveLength(4);
     expect(recorded()).toEqual([]);
   });
 
-  it('throws BerbixPermanentError on a 400 and records the reason code', async () => {
+  it('throws BerbixPermanentError with the reason code on a 400, at once', async () => {
     claimed(frontKey);
     s3.on(GetObjectCommand).resolves({ Body: body(makeJpeg()) });
     berbix.on('POST /v0/images/upload', { status: 400, body: { code: 400, message: 'bad request' } });
     const error = await handler({ verificationId: VID, key: frontKey }, context).catch((e: Error) => e);
-    expect(error).toMatchObject({ name: 'BerbixPermanentError' });
-    expect(recorded()[0]?.ExpressionAttributeValues).toMatchObject({ ':reason': 'berbix_request_400' });
+    expect(error).toMatchObject({ name: 'BerbixPermanentError', message: 'berbix_request_400' });
+    expect(berbix.calls('POST /v0/images/upload')).toHaveLength(1);
+    expect(recorded()).toEqual([]);
   });
 
   it('refreshes expired tokens, persists them, and uploads with the new client token', async () => {
@@ -238,7 +274,8 @@ describe('submit-upload', () => {
     claimed(frontKey);
     const other = frontKey.replace('0123456789abcdef', 'fedcba9876543210');
     await expect(handler({ verificationId: VID, key: other }, context)).rejects.toMatchObject({
-      name: 'BerbixPermanentError',
+      name: 'FlowFailedError',
+      message: 'upload_not_claimed',
     });
     expect(berbix.requests).toHaveLength(0);
   });

@@ -37,7 +37,7 @@ beforeEach(() => {
 });
 
 describe('create-transaction', () => {
-  it('creates an API-only transaction, stores the tokens, drops the create inputs and returns first_step', async () => {
+  it('creates an API-only transaction with the customer_uid only, stores the tokens and returns first_step', async () => {
     givenMeta(
       verification({
         status: 'creating',
@@ -48,6 +48,7 @@ describe('create-transaction', () => {
         idType: 'P',
       }),
     );
+    // Left over from a deployment that sent contact details: not sent by this one.
     ddb
       .on(GetCommand, { Key: { pk: `V#${VID}`, sk: 'CREATE' } })
       .resolves({ Item: { email: 'ada@example.com' } });
@@ -60,7 +61,6 @@ describe('create-transaction', () => {
     expect(berbix.calls('POST /v0/transactions')[0]?.body).toEqual({
       customer_uid: 'user-1',
       template_key: 'tpl_test',
-      email: 'ada@example.com',
       api_only_options: { id_country: 'CA', id_type: 'P' },
     });
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({
@@ -83,13 +83,25 @@ describe('create-transaction', () => {
     expect(berbix.requests).toHaveLength(0);
   });
 
-  it('throws BerbixPermanentError when Berbix refuses the API secret', async () => {
+  it('throws BerbixPermanentError with the reason code when Berbix refuses the API secret', async () => {
     givenMeta(verification({ status: 'creating', berbixTransactionId: undefined, nextStep: undefined }));
-    ddb.on(GetCommand, { Key: { pk: `V#${VID}`, sk: 'CREATE' } }).resolves({});
     berbix.on('POST /v0/transactions', { status: 401, body: { code: 401, message: 'bad secret' } });
     await expect(tasks['create-transaction']!({ verificationId: VID }, context)).rejects.toMatchObject({
       name: 'BerbixPermanentError',
+      message: 'berbix_auth_401',
     });
+  });
+
+  it('repeats a create Berbix answered 500 and hands a lasting fault to the state machine as transient', async () => {
+    givenMeta(verification({ status: 'creating', berbixTransactionId: undefined, nextStep: undefined }));
+    berbix.on('POST /v0/transactions', { status: 500, body: { code: 500, message: 'boom' } });
+    await expect(tasks['create-transaction']!({ verificationId: VID }, context)).rejects.toMatchObject({
+      name: 'BerbixTransientError',
+      message: 'berbix_server_500',
+    });
+    // The client's own attempts (4) before the state machine's Retry takes over.
+    expect(berbix.calls('POST /v0/transactions')).toHaveLength(4);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 });
 
@@ -109,9 +121,29 @@ describe('await-upload', () => {
     });
   });
 
+  it('still waits for the last allowed upload of a side', async () => {
+    givenMeta(verification({ status: 'processing', attempts: { document_back: 9, document_front: 9 } }));
+    await tasks['await-upload']!({ verificationId: VID, step: 'document_back', taskToken: 'tok' }, context);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it('fails with upload_attempts_exhausted once a side has had MAX_UPLOAD_ATTEMPTS uploads, scans included', async () => {
+    givenMeta(verification({ status: 'processing', attempts: { document_front: 7, id_scan: 3 } }));
+    await expect(
+      tasks['await-upload']!({ verificationId: VID, step: 'document_front', taskToken: 'tok' }, context),
+    ).rejects.toMatchObject({ name: 'FlowFailedError', message: 'upload_attempts_exhausted' });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
   it('throws VerificationGoneError when the verification was closed or deleted', async () => {
-    givenMeta(verification({ status: 'deleted' }));
+    givenMeta(verification({ status: 'failed' }));
     ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+    await expect(
+      tasks['await-upload']!({ verificationId: VID, step: 'document_back', taskToken: 'tok' }, context),
+    ).rejects.toMatchObject({
+      name: 'VerificationGoneError',
+    });
+    givenMeta(verification({ status: 'deleted' }));
     await expect(
       tasks['await-upload']!({ verificationId: VID, step: 'document_back', taskToken: 'tok' }, context),
     ).rejects.toMatchObject({
@@ -180,15 +212,53 @@ describe('close-verification and delete-images', () => {
     expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(1);
   });
 
-  it('stores only code-like failure reasons', async () => {
-    givenMeta(verification());
-    await tasks['close-verification']!(
-      { verificationId: VID, outcome: 'failed', reason: 'Ada Lovelace, 1990-12-10' },
-      context,
+  const closeReason = async (error: unknown) => {
+    ddb.resetHistory();
+    givenMeta(verification({ status: 'processing' }));
+    await tasks['close-verification']!({ verificationId: VID, outcome: 'failed', error }, context);
+    return ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues?.[':reason'];
+  };
+  const lambdaCause = (errorType: string, errorMessage: string) =>
+    JSON.stringify({ errorType, errorMessage, trace: ['at handler (index.js:1:1)'] });
+
+  it('fails a verification with the reason code the failing task put in its error', async () => {
+    expect(
+      await closeReason({
+        Error: 'BerbixTransientError',
+        Cause: lambdaCause('BerbixTransientError', 'berbix_server_502'),
+      }),
+    ).toBe('berbix_server_502');
+    expect(
+      await closeReason({
+        Error: 'FlowFailedError',
+        Cause: lambdaCause('FlowFailedError', 'upload_attempts_exhausted'),
+      }),
+    ).toBe('upload_attempts_exhausted');
+    expect(
+      await closeReason({
+        Error: 'UnsupportedNextStep',
+        Cause: 'Berbix asked for a step this deployment does not collect',
+      }),
+    ).toBe('unsupported_next_step');
+    expect(
+      await closeReason({ Error: 'AwsTransientError', Cause: lambdaCause('AwsTransientError', 'x') }),
+    ).toBe('aws_unavailable');
+    expect(await closeReason({ Error: 'Lambda.ServiceException', Cause: 'Rate exceeded' })).toBe(
+      'lambda_unavailable',
     );
-    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({
-      ':reason': 'unknown',
-    });
+  });
+
+  it('stores only documented codes, never free text from an error', async () => {
+    expect(
+      await closeReason({
+        Error: 'BerbixPermanentError',
+        Cause: lambdaCause('BerbixPermanentError', 'Ada Lovelace, 1990-12-10'),
+      }),
+    ).toBe('task_failed');
+    expect(await closeReason({ Error: 'TypeError', Cause: lambdaCause('TypeError', 'x is undefined') })).toBe(
+      'task_failed',
+    );
+    expect(await closeReason(undefined)).toBe('task_failed');
   });
 
   it('deletes every image under the verification prefix', async () => {

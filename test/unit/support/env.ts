@@ -16,6 +16,8 @@ export const TEST_ENV = {
   ABANDON_AFTER_SECONDS: '86400',
   IMAGE_RETENTION_SECONDS: '0',
   DATA_RETENTION_DAYS: '30',
+  MAX_UPLOAD_ATTEMPTS: '10',
+  SEND_CONTACT_DETAILS: 'false',
   BACKEND_SCOPE: 'verifications/backend',
   CLIENT_SCOPE: 'verifications/client',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
