@@ -328,6 +328,7 @@ export class VerificationStack extends Stack {
       .bindTable(table, 'readWrite')
       .addEnvironments({
         ...scopes,
+        ...contactDetails,
         STATE_MACHINE_ARN: stateMachine.stateMachineArn,
         CREATE_WAIT_MS: String(createWait.toMilliseconds()),
         ABANDON_AFTER_SECONDS: String(abandonAfterSeconds),

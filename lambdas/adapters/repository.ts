@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
@@ -37,6 +37,14 @@ export interface IdempotencyRecord {
   requestHash: string;
 }
 
+/** The Idempotency-Key a create claims, in the same transaction as the verification itself. */
+export interface IdempotencyClaim extends IdempotencyRecord {
+  sub: string;
+  key: string;
+}
+
+export type CreateResult = { created: true } | { created: false; existing: IdempotencyRecord | undefined };
+
 export interface CachedResult {
   transaction: BerbixTransaction;
   fetchedAt: string;
@@ -54,15 +62,14 @@ function isConditionFailure(error: unknown): boolean {
   );
 }
 
-/** Writes that lost a conditional check return false instead of throwing. */
-async function conditional(write: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await write();
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+/** Why item `index` of a cancelled transaction failed (`ConditionalCheckFailed`, …), if it did. */
+function cancellationCode(error: unknown, index: number): string | undefined {
+  const canceled =
+    error instanceof TransactionCanceledException ||
+    (error as { name?: string })?.name === 'TransactionCanceledException';
+  if (!canceled) return undefined;
+  const code = (error as TransactionCanceledException).CancellationReasons?.[index]?.Code;
+  return code === 'None' ? undefined : code;
 }
 
 /** Builds `#status IN (:s0, :s1, …)` for the statuses a transition may start from. */
@@ -154,58 +161,70 @@ export class VerificationRepository {
     return toVerification(out.Item);
   }
 
-  /** META and, when given, the personal create inputs (deleted once Berbix has them), atomically. */
-  async create(verification: Verification, inputs: CreateInputs = {}): Promise<void> {
+  /**
+   * META, the personal create inputs (when given; deleted once Berbix has them) and the
+   * Idempotency-Key claim (when given), in one transaction: a key is never claimed without its
+   * verification. When the key is already claimed nothing is written and the earlier record is
+   * returned (undefined while a concurrent create of the same key is still being written).
+   */
+  async create(
+    verification: Verification,
+    inputs: CreateInputs = {},
+    claim?: IdempotencyClaim,
+  ): Promise<CreateResult> {
     const hasInputs = inputs.email !== undefined || inputs.phone !== undefined;
-    await this.#db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: this.#table,
-              Item: { ...metaKey(verification.id), ...verification },
-              ConditionExpression: 'attribute_not_exists(pk)',
+    const items: {
+      Put: { TableName: string; Item: Record<string, unknown>; ConditionExpression?: string };
+    }[] = [
+      {
+        Put: {
+          TableName: this.#table,
+          Item: { ...metaKey(verification.id), ...verification },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      ...(hasInputs
+        ? [
+            {
+              Put: {
+                TableName: this.#table,
+                Item: { ...itemKey(verification.id, 'CREATE'), ...inputs, ttl: this.#ttl() },
+              },
             },
+          ]
+        : []),
+    ];
+    if (claim) {
+      const { sub, key, verificationId, requestHash } = claim;
+      items.push({
+        Put: {
+          TableName: this.#table,
+          Item: {
+            ...idempotencyKey(sub, key),
+            verificationId,
+            requestHash,
+            ttl: this.#ttl(IDEMPOTENCY_TTL_SECONDS),
           },
-          ...(hasInputs
-            ? [
-                {
-                  Put: {
-                    TableName: this.#table,
-                    Item: { ...itemKey(verification.id, 'CREATE'), ...inputs, ttl: this.#ttl() },
-                  },
-                },
-              ]
-            : []),
-        ],
-      }),
-    );
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    try {
+      await this.#db.send(new TransactWriteCommand({ TransactItems: items }));
+      return { created: true };
+    } catch (error) {
+      const claimReason = claim && cancellationCode(error, items.length - 1);
+      if (claimReason !== 'ConditionalCheckFailed' && claimReason !== 'TransactionConflict') throw error;
+      return { created: false, existing: await this.#idempotencyRecord(claim!.sub, claim!.key) };
+    }
   }
 
-  /** Reserves an Idempotency-Key for a new verification; on a repeat, returns the earlier record. */
-  async claimIdempotencyKey(
-    sub: string,
-    key: string,
-    record: IdempotencyRecord,
-  ): Promise<{ claimed: true } | { claimed: false; existing: IdempotencyRecord | undefined }> {
-    const claimed = await conditional(() =>
-      this.#db.send(
-        new PutCommand({
-          TableName: this.#table,
-          Item: { ...idempotencyKey(sub, key), ...record, ttl: this.#ttl(IDEMPOTENCY_TTL_SECONDS) },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
-    if (claimed) return { claimed: true };
+  async #idempotencyRecord(sub: string, key: string): Promise<IdempotencyRecord | undefined> {
     const out = await this.#db.send(
       new GetCommand({ TableName: this.#table, Key: idempotencyKey(sub, key), ConsistentRead: true }),
     );
     const item = out.Item as IdempotencyRecord | undefined;
-    return {
-      claimed: false,
-      existing: item ? { verificationId: item.verificationId, requestHash: item.requestHash } : undefined,
-    };
+    return item ? { verificationId: item.verificationId, requestHash: item.requestHash } : undefined;
   }
 
   async releaseIdempotencyKey(sub: string, key: string): Promise<void> {

@@ -15,6 +15,7 @@ const config = loadConfig([
   'dataRetentionDays',
   'backendScope',
   'clientScope',
+  'sendContactDetails',
 ]);
 const repo = new VerificationRepository(dynamoDb, config.tableName, config);
 const workflow = new Workflow(sfn, config.stateMachineArn);

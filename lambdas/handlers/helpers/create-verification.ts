@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { VerificationRepository } from '../../adapters/repository';
+import type { IdempotencyRecord, VerificationRepository } from '../../adapters/repository';
 import type { Workflow } from '../../adapters/workflow';
 import {
   idempotencyKeyHeader,
@@ -13,7 +13,13 @@ import { HttpError, jsonResponse, logger, type ApiResult, type AuthContext } fro
 export interface CreateDeps {
   repo: VerificationRepository;
   workflow: Workflow;
-  config: { createWaitMs: number; abandonAfterSeconds: number; imageRetentionSeconds: number };
+  config: {
+    createWaitMs: number;
+    abandonAfterSeconds: number;
+    imageRetentionSeconds: number;
+    /** Whether email and phone are accepted (and sent to Berbix); refused otherwise. */
+    sendContactDetails: boolean;
+  };
   now?: () => Date;
   pollIntervalMs?: number;
 }
@@ -49,6 +55,57 @@ async function respondWhenCreated(
   return jsonResponse(current.status === 'creating' ? 202 : 201, toVerificationView(current), headers);
 }
 
+/**
+ * Email and phone are personal data Berbix keeps on the transaction. A create whose answer is lost
+ * is repeated, leaving the first transaction out of DELETE's reach: unless the deployment opted in,
+ * they are refused rather than silently dropped, so a caller never believes Berbix has them.
+ */
+function refuseContactDetails(body: CreateVerificationBody): void {
+  const given = (['email', 'phone'] as const).filter((field) => body[field] !== undefined);
+  if (given.length === 0) return;
+  throw new HttpError(400, 'invalid_request', 'This deployment does not accept email or phone', {
+    details: given.map((path) => ({
+      path,
+      message: 'not accepted: this deployment does not send contact details to Berbix',
+    })),
+  });
+}
+
+function parseIdempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const parsed = idempotencyKeyHeader.safeParse(header);
+  if (!parsed.success) {
+    throw new HttpError(400, 'invalid_request', 'The Idempotency-Key header is invalid', {
+      details: [{ path: 'Idempotency-Key', message: parsed.error.issues[0]?.message ?? 'invalid' }],
+    });
+  }
+  return parsed.data;
+}
+
+/** A repeat of an earlier create with the same Idempotency-Key: the earlier verification. */
+async function replay(
+  deps: CreateDeps,
+  existing: IdempotencyRecord | undefined,
+  hash: string,
+): Promise<ApiResult> {
+  if (existing && existing.requestHash !== hash) {
+    throw new HttpError(
+      422,
+      'idempotency_key_reused',
+      'This Idempotency-Key was used with a different request',
+    );
+  }
+  const earlier = existing && (await deps.repo.get(existing.verificationId));
+  if (!earlier) {
+    throw new HttpError(
+      409,
+      'request_in_progress',
+      'A request with this Idempotency-Key is still being processed',
+    );
+  }
+  return respondWhenCreated(deps, earlier, true);
+}
+
 export async function createVerification(
   deps: CreateDeps,
   input: { auth: AuthContext; body: CreateVerificationBody; idempotencyKey: string | undefined },
@@ -57,42 +114,11 @@ export async function createVerification(
   if (body.customer_uid !== undefined && !auth.isBackend) {
     throw new HttpError(403, 'customer_uid_not_allowed', 'Only a backend caller may set customer_uid');
   }
+  if (!deps.config.sendContactDetails) refuseContactDetails(body);
   const customerUid = body.customer_uid ?? auth.sub;
   const id = newVerificationId();
   const hash = requestHash(customerUid, body);
-
-  let idempotencyKey: string | undefined;
-  if (input.idempotencyKey !== undefined) {
-    const parsed = idempotencyKeyHeader.safeParse(input.idempotencyKey);
-    if (!parsed.success) {
-      throw new HttpError(400, 'invalid_request', 'The Idempotency-Key header is invalid', {
-        details: [{ path: 'Idempotency-Key', message: parsed.error.issues[0]?.message ?? 'invalid' }],
-      });
-    }
-    idempotencyKey = parsed.data;
-    const claim = await deps.repo.claimIdempotencyKey(auth.sub, idempotencyKey, {
-      verificationId: id,
-      requestHash: hash,
-    });
-    if (!claim.claimed) {
-      if (claim.existing && claim.existing.requestHash !== hash) {
-        throw new HttpError(
-          422,
-          'idempotency_key_reused',
-          'This Idempotency-Key was used with a different request',
-        );
-      }
-      const earlier = claim.existing && (await deps.repo.get(claim.existing.verificationId));
-      if (!earlier) {
-        throw new HttpError(
-          409,
-          'request_in_progress',
-          'A request with this Idempotency-Key is still being processed',
-        );
-      }
-      return respondWhenCreated(deps, earlier, true);
-    }
-  }
+  const idempotencyKey = parseIdempotencyKey(input.idempotencyKey);
 
   const now = (deps.now?.() ?? new Date()).toISOString();
   const verification: Verification = {
@@ -108,10 +134,18 @@ export async function createVerification(
     createdAt: now,
     updatedAt: now,
   };
-  await deps.repo.create(verification, {
-    ...(body.email ? { email: body.email } : {}),
-    ...(body.phone ? { phone: body.phone } : {}),
-  });
+  // The verification and its key claim are one write: a failed create leaves no claimed key.
+  const created = await deps.repo.create(
+    verification,
+    {
+      ...(body.email ? { email: body.email } : {}),
+      ...(body.phone ? { phone: body.phone } : {}),
+    },
+    idempotencyKey === undefined
+      ? undefined
+      : { sub: auth.sub, key: idempotencyKey, verificationId: id, requestHash: hash },
+  );
+  if (!created.created) return replay(deps, created.existing, hash);
   try {
     await deps.workflow.start({
       verificationId: id,

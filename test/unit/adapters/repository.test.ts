@@ -76,15 +76,15 @@ afterAll(async () => {
 });
 
 let n = 0;
-/** A fresh verification whose Berbix transaction exists: `creating` with a first step. */
-async function created(): Promise<string> {
+/** A verification not yet written, `creating`, with a new id. */
+function fresh(customerUid = 'user-1'): Verification {
   const id = `vrf_${String(++n)
     .padStart(26, 'a')
     .replace(/[0-9]/g, (d) => 'bcdefghijk'[Number(d)]!)}`;
   const now = new Date().toISOString();
-  const v: Verification = {
+  return {
     id,
-    customerUid: 'user-1',
+    customerUid,
     status: 'creating',
     issues: [],
     issueDetails: {},
@@ -93,6 +93,12 @@ async function created(): Promise<string> {
     createdAt: now,
     updatedAt: now,
   };
+}
+
+/** A fresh verification whose Berbix transaction exists: `creating` with a first step. */
+async function created(): Promise<string> {
+  const v = fresh();
+  const { id } = v;
   await repo.create(v, { email: 'ada@example.com' });
   const ok = await repo.recordTransactionCreated(id, {
     tokens: { transactionId: 1000 + n, accessToken: 'a', clientToken: 'c', refreshToken: 'r', expiresAt: 1 },
@@ -237,13 +243,46 @@ describe('VerificationRepository on DynamoDB Local', () => {
     expect(await repo.getResult(id)).toBeUndefined();
   });
 
-  it('reserves an Idempotency-Key once and returns the earlier record after', async () => {
-    const record = { verificationId: 'vrf_aaaaaaaaaaaaaaaaaaaaaaaaaa', requestHash: 'h' };
-    expect(await repo.claimIdempotencyKey('user-1', 'k1', record)).toEqual({ claimed: true });
-    expect(await repo.claimIdempotencyKey('user-1', 'k1', { ...record, verificationId: 'other' })).toEqual({
-      claimed: false,
-      existing: record,
+  it('claims an Idempotency-Key with the verification itself and returns the earlier record after', async () => {
+    const first = fresh('idem-1');
+    const claim = { sub: 'user-1', key: 'k1', verificationId: first.id, requestHash: 'h' };
+    expect(await repo.create(first, {}, claim)).toEqual({ created: true });
+
+    const second = fresh('idem-2');
+    expect(await repo.create(second, {}, { ...claim, verificationId: second.id })).toEqual({
+      created: false,
+      existing: { verificationId: first.id, requestHash: 'h' },
     });
-    expect(await repo.claimIdempotencyKey('user-2', 'k1', record)).toEqual({ claimed: true });
+    // Nothing of the refused create was written.
+    expect(await repo.get(second.id)).toBeUndefined();
+    expect(await repo.create(fresh('idem-3'), {}, { ...claim, sub: 'user-2' })).toEqual({ created: true });
+  });
+
+  it('lets exactly one of two concurrent creates with the same Idempotency-Key claim it', async () => {
+    const [a, b] = [fresh('race-a'), fresh('race-b')];
+    const claim = (v: Verification) => ({
+      sub: 'racer',
+      key: 'k-race',
+      verificationId: v.id,
+      requestHash: 'h',
+    });
+    const results = await Promise.all([repo.create(a, {}, claim(a)), repo.create(b, {}, claim(b))]);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    const ids = [a.id, b.id];
+    const written = (await Promise.all(ids.map((id) => repo.get(id)))).filter(Boolean);
+    expect(written).toHaveLength(1);
+  });
+
+  it('leaves the Idempotency-Key free when the create write fails', async () => {
+    const taken = fresh('idem-taken');
+    await repo.create(taken);
+    // Same id again: the verification's write fails its condition, so the whole transaction does.
+    const claim = { sub: 'user-1', key: 'k-fails', verificationId: taken.id, requestHash: 'h' };
+    await expect(repo.create(taken, { email: 'ada@example.com' }, claim)).rejects.toMatchObject({
+      name: 'TransactionCanceledException',
+    });
+    const retry = fresh('idem-retry');
+    expect(await repo.create(retry, {}, { ...claim, verificationId: retry.id })).toEqual({ created: true });
+    expect(await repo.getCreateInputs(taken.id)).toEqual({});
   });
 });

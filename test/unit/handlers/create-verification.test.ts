@@ -1,8 +1,15 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { VerificationRepository } from '../../../lambdas/adapters/repository';
+import { Workflow } from '../../../lambdas/adapters/workflow';
+import { createVerification } from '../../../lambdas/handlers/helpers/create-verification';
+import type { AuthContext } from '../../../lambdas/middleware';
 import { ddb, resetAws, sfn, verification } from '../support/aws';
-import { setTestEnv } from '../support/env';
+import { setTestEnv, TEST_ENV } from '../support/env';
 import { apiEvent, BACKEND, CLIENT, context, parse } from '../support/events';
 
 type Handler = (
@@ -26,6 +33,14 @@ beforeEach(() => {
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn' });
 });
 
+/** DynamoDB's answer when the transaction's Idempotency-Key item (the last one) already exists. */
+const claimTaken = () =>
+  new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+  });
+
 /** META as the state machine leaves it: `creating` until Berbix answered. */
 function metaAfterCreate(status: 'creating' | 'awaiting_upload') {
   ddb.on(GetCommand).callsFake((input: { Key: { pk: string; sk: string } }) => {
@@ -38,10 +53,7 @@ function metaAfterCreate(status: 'creating' | 'awaiting_upload') {
 describe('POST /verifications', () => {
   it('creates the verification for the caller, starts the execution and answers 201 once Berbix created it', async () => {
     metaAfterCreate('awaiting_upload');
-    const res = await handler(
-      apiEvent({ ...CLIENT, body: { id_country: 'US', id_type: 'DL', email: 'ada@example.com' } }),
-      context,
-    );
+    const res = await handler(apiEvent({ ...CLIENT, body: { id_country: 'US', id_type: 'DL' } }), context);
     expect(res.statusCode).toBe(201);
     const body = parse(res);
     expect(body.id).toMatch(/^vrf_[a-z2-7]{26}$/);
@@ -58,8 +70,8 @@ describe('POST /verifications', () => {
       idCountry: 'US',
       idType: 'DL',
     });
-    expect(items[0]).not.toHaveProperty('email');
-    expect(items[1]).toMatchObject({ sk: 'CREATE', email: 'ada@example.com' });
+    // No personal create inputs, no Idempotency-Key: META alone.
+    expect(items).toHaveLength(1);
 
     const start = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
     expect(start.name).toBe(body.id);
@@ -119,24 +131,41 @@ describe('POST /verifications', () => {
     expect((parse(res).error as { code: string }).code).toBe('insufficient_scope');
   });
 
-  it('returns the same verification for a retried Idempotency-Key, without a second execution', async () => {
+  it('refuses email and phone with 400 invalid_request naming them, and writes nothing', async () => {
+    const res = await handler(
+      apiEvent({ ...CLIENT, body: { email: 'ada@example.com', phone: '+1 555 0100' } }),
+      context,
+    );
+    expect(res.statusCode).toBe(400);
+    const error = parse(res).error as { code: string; details: Array<{ path: string; message: string }> };
+    expect(error.code).toBe('invalid_request');
+    expect(error.details.map((d) => d.path)).toEqual(['email', 'phone']);
+    expect(JSON.stringify(error)).not.toContain('ada@example.com');
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('claims an Idempotency-Key in the same write as the verification, and replays it without a second execution', async () => {
     metaAfterCreate('awaiting_upload');
     const first = await handler(
       apiEvent({ ...CLIENT, body: { id_type: 'P' }, headers: { 'idempotency-key': 'key-1' } }),
       context,
     );
-    const claim = ddb.commandCalls(PutCommand)[0]!.args[0].input;
-    expect(claim.Item).toMatchObject({
+    const [meta, claim] = ddb
+      .commandCalls(TransactWriteCommand)[0]!
+      .args[0].input.TransactItems!.map((t) => t.Put!);
+    expect(meta!.Item).toMatchObject({ sk: 'META', id: parse(first).id });
+    expect(claim!.Item).toMatchObject({
       pk: 'IDEMPOTENCY#user-1#key-1',
       sk: 'IDEMPOTENCY',
       verificationId: parse(first).id,
     });
-    expect(claim.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(claim!.ConditionExpression).toBe('attribute_not_exists(pk)');
 
-    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    ddb.on(TransactWriteCommand).rejects(claimTaken());
     ddb
       .on(GetCommand, { Key: { pk: 'IDEMPOTENCY#user-1#key-1', sk: 'IDEMPOTENCY' } })
-      .resolves({ Item: claim.Item });
+      .resolves({ Item: claim!.Item });
     const again = await handler(
       apiEvent({ ...CLIENT, body: { id_type: 'P' }, headers: { 'idempotency-key': 'key-1' } }),
       context,
@@ -148,7 +177,7 @@ describe('POST /verifications', () => {
   });
 
   it('answers 422 when an Idempotency-Key is reused with a different body', async () => {
-    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    ddb.on(TransactWriteCommand).rejects(claimTaken());
     ddb
       .on(GetCommand)
       .resolves({ Item: { verificationId: 'vrf_abcdefghijklmnopqrstuvwxyz', requestHash: 'other' } });
@@ -158,6 +187,18 @@ describe('POST /verifications', () => {
     );
     expect(res.statusCode).toBe(422);
     expect((parse(res).error as { code: string }).code).toBe('idempotency_key_reused');
+  });
+
+  it('answers 500 and leaves the Idempotency-Key unclaimed when the create write fails', async () => {
+    ddb.on(TransactWriteCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalServerError' }));
+    const res = await handler(
+      apiEvent({ ...CLIENT, body: {}, headers: { 'idempotency-key': 'key-2' } }),
+      context,
+    );
+    expect(res.statusCode).toBe(500);
+    // Nothing but the one transaction was written: no claim outlives the failed create.
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   it('marks the verification failed and frees the key when the execution cannot start', async () => {
@@ -171,5 +212,33 @@ describe('POST /verifications', () => {
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({
       ':outcome': 'failed',
     });
+  });
+
+  it('keeps email and phone for Berbix when the deployment opted in to sending them', async () => {
+    metaAfterCreate('awaiting_upload');
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+    const res = await createVerification(
+      {
+        repo: new VerificationRepository(db, 'verifications', { dataRetentionDays: 30 }),
+        workflow: new Workflow(new SFNClient({ region: 'us-east-1' }), TEST_ENV.STATE_MACHINE_ARN),
+        config: {
+          createWaitMs: 0,
+          abandonAfterSeconds: 60,
+          imageRetentionSeconds: 0,
+          sendContactDetails: true,
+        },
+      },
+      {
+        auth: { sub: 'user-1', isBackend: false } as AuthContext,
+        body: { email: 'ada@example.com', phone: '+15550100' },
+        idempotencyKey: undefined,
+      },
+    );
+    expect(res.statusCode).toBe(202);
+    const items = ddb
+      .commandCalls(TransactWriteCommand)[0]!
+      .args[0].input.TransactItems!.map((t) => t.Put!.Item!);
+    expect(items[0]).not.toHaveProperty('email');
+    expect(items[1]).toMatchObject({ sk: 'CREATE', email: 'ada@example.com', phone: '+15550100' });
   });
 });
