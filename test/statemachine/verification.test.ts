@@ -266,6 +266,24 @@ describe('executions of the real definition on aws-local-stepfunctions', () => {
     expect(failureReasons(outcome)).toEqual(['upload_attempts_exhausted']);
   });
 
+  it('closes a claimed upload as failed whatever ends the submit step (a Lambda timeout, a bug)', async () => {
+    for (const [error, reason] of [
+      [taskError('Sandbox.Timedout', 'Task timed out after 120.00 seconds'), 'task_failed'],
+      [taskError('Lambda.ServiceException', 'Service error'), 'lambda_unavailable'],
+      [taskError('TypeError', "Cannot read properties of undefined (reading 'key')"), 'task_failed'],
+    ] as const) {
+      const outcome = await runScenario({
+        uploads: [key('document_front', 1)],
+        submit: Array.from({ length: 10 }, () => error),
+      });
+      expect({ error: error.name, status: outcome.status, reasons: failureReasons(outcome) }).toEqual({
+        error: error.name,
+        status: 'FAILED',
+        reasons: [reason],
+      });
+    }
+  });
+
   it('retries closing a verification on any error, so a failure never leaves it open', async () => {
     const outcome = await runScenario({
       uploads: [key('document_front', 1)],
