@@ -759,7 +759,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @constant */
-                        received?: true;
+                        received: true;
                     };
                 };
             };
