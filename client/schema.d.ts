@@ -225,8 +225,12 @@ export interface components {
             id_country?: string;
             /** @enum {string} */
             id_type?: "P" | "DL" | "PRC" | "PC" | "ID";
-            /** Format: email */
+            /**
+             * Format: email
+             * @description Refused with 400 `invalid_request` (the details name the field) unless the deployment opts in with `sendContactDetails`; then sent to Berbix with the transaction. Opting in has a risk: when the answer to Berbix's create is lost, the create is repeated and the first transaction, which DELETE cannot reach, keeps the email at Berbix.
+             */
             email?: string;
+            /** @description Like `email`: refused with 400 `invalid_request` unless the deployment opts in with `sendContactDetails`, and then kept by an orphaned Berbix transaction if a create's answer is lost. */
             phone?: string;
             /** @description Backend scope only. */
             customer_uid?: string;
