@@ -72,9 +72,13 @@ function refusedItems(error: unknown): number[] {
   return CancellationReasons.flatMap((r, i) => (r?.Code === 'ConditionalCheckFailed' ? [i] : []));
 }
 
-/** Cancelled only because another transaction touched the same items at the same moment. */
+/**
+ * Refused only because a transaction touched the same item at the same moment: a transaction
+ * cancelled for it, or a single write rejected while another transaction held the item.
+ */
 function isTransactionConflict(error: unknown): boolean {
   const { name, CancellationReasons = [] } = (error ?? {}) as TransactionCancellation;
+  if (name === 'TransactionConflictException') return true;
   return (
     name === 'TransactionCanceledException' &&
     refusedItems(error).length === 0 &&
@@ -91,6 +95,22 @@ function isConditionFailure(error: unknown): boolean {
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends a write, again after a moment when it collided with a transaction on the same item (the
+ * SDK does not retry those): guarded writes now meet transactions on META, and a collision is not
+ * a reason to fail a verification.
+ */
+async function sendThroughConflicts<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (!isTransactionConflict(error) || attempt >= 4) throw error;
+      await pause(25 * 2 ** attempt);
+    }
+  }
+}
 
 /** Writes that lost a conditional check return false instead of throwing. */
 async function conditional(write: () => Promise<unknown>): Promise<boolean> {
@@ -185,12 +205,14 @@ export class VerificationRepository {
     update: MetaUpdate & { set: string },
   ): Promise<{ item: Verification | undefined } | undefined> {
     try {
-      const out = await this.#db.send(
-        new UpdateCommand({
-          ...this.#metaExpression(id, update),
-          UpdateExpression: update.set,
-          ReturnValues: 'ALL_NEW',
-        }),
+      const out = await sendThroughConflicts(() =>
+        this.#db.send(
+          new UpdateCommand({
+            ...this.#metaExpression(id, update),
+            UpdateExpression: update.set,
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
       );
       return { item: toVerification(out.Attributes) };
     } catch (error) {
@@ -211,16 +233,13 @@ export class VerificationRepository {
    * same items is tried again.
    */
   async #transact(items: TransactItem[]): Promise<{ written: true } | { written: false; refused: number[] }> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.#db.send(new TransactWriteCommand({ TransactItems: items }));
-        return { written: true };
-      } catch (error) {
-        const refused = refusedItems(error);
-        if (refused.length > 0) return { written: false, refused };
-        if (!isTransactionConflict(error) || attempt >= 4) throw error;
-        await pause(25 * 2 ** attempt);
-      }
+    try {
+      await sendThroughConflicts(() => this.#db.send(new TransactWriteCommand({ TransactItems: items })));
+      return { written: true };
+    } catch (error) {
+      const refused = refusedItems(error);
+      if (refused.length > 0) return { written: false, refused };
+      throw error;
     }
   }
 

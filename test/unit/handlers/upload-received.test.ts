@@ -73,6 +73,24 @@ describe('upload-received', () => {
     expect(deleted()).toEqual([]);
   });
 
+  it('claims through a collision with a transaction on the verification, instead of failing', async () => {
+    const front = key('document_front', 1);
+    const collision = Object.assign(new Error('Transaction is ongoing for the item'), {
+      name: 'TransactionConflictException',
+    });
+    ddb
+      .on(UpdateCommand)
+      .rejectsOnce(collision)
+      .resolves({
+        Attributes: verification({
+          awaiting: { step: 'document_front', attempt: 1, taskToken: 'tok', claimed: true },
+        }),
+      });
+    await handler(s3Event(front), context);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(2);
+    expect(resumed()).toEqual([{ taskToken: 'tok', output: JSON.stringify({ key: front }) }]);
+  });
+
   it('decodes keys the way S3 encodes them in events', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
     givenMeta(verification());
