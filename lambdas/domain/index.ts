@@ -7,3 +7,4 @@ export * from './upload-key';
 export * from './verification';
 export * from './errors';
 export * from './failure-reasons';
+export * from './arrived-object';

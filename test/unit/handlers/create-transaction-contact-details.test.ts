@@ -1,4 +1,10 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { ddb, givenMeta, resetAws, verification, VID } from '../support/aws';
 import { setTestEnv } from '../support/env';
 import { context } from '../support/events';
@@ -17,7 +23,8 @@ afterAll(() => berbix.stop());
 beforeEach(() => {
   resetAws();
   berbix.reset();
-  for (const c of [PutCommand, UpdateCommand, DeleteCommand] as const) ddb.on(c as never).resolves({});
+  for (const c of [PutCommand, UpdateCommand, DeleteCommand, TransactWriteCommand] as const)
+    ddb.on(c as never).resolves({});
 });
 
 describe('create-transaction with sendContactDetails', () => {
@@ -34,6 +41,8 @@ describe('create-transaction with sendContactDetails', () => {
       email: 'ada@example.com',
       phone: '+15550100',
     });
-    expect(ddb.commandCalls(DeleteCommand)[0]!.args[0].input.Key).toEqual({ pk: `V#${VID}`, sk: 'CREATE' });
+    // Dropped in the same transaction that links the Berbix transaction.
+    const [write] = ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems);
+    expect(write?.some((item) => item.Delete?.Key?.sk === 'CREATE')).toBe(true);
   });
 });
