@@ -70,7 +70,7 @@ export const handler = taskHandler(
         onPermanent,
       );
     } else {
-      const check = checkImage(bytes);
+      const check = await checkImage(bytes);
       if (!check.ok) {
         outcome = refusedLocally(awaitedStep, check.reason);
         await store.delete(key); // not an image we keep
