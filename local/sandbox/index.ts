@@ -12,6 +12,7 @@ import { BerbixApi, MAX_IMAGE_BYTES, type CallContext } from './api';
 import { FaultInjector, faultConfigSchema, type FaultConfig } from './faults';
 import { BodyTooLarge, HttpError, isLoopback, parseJsonBody, readBody, send, type Reply } from './http-util';
 import { generateCa, issueServerCertificate, type CertificateAuthority } from './tls';
+import { SandboxStateFile } from './persistence';
 import { DEFAULT_TEMPLATE_KEYS, DEFAULT_TEMPLATES, type SandboxTemplate } from './templates';
 import { TokenStore } from './tokens';
 import { WebhookSender, type WebhookDelivery } from './webhooks';
@@ -40,6 +41,12 @@ export interface SandboxOptions {
   templates?: Record<string, SandboxTemplate>;
   /** Reuse a CA (e.g. one persisted across restarts); a new one is generated otherwise. */
   ca?: CertificateAuthority;
+  /**
+   * Keep transactions, tokens and accepted images in this JSON file across restarts (read at start,
+   * written after every change). Faults, the call log and webhook deliveries are not kept.
+   * @default in memory only
+   */
+  dataFile?: string;
 }
 
 /** One call the sandbox received: never tokens, secrets or bodies. */
@@ -111,6 +118,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const webhooks = new WebhookSender(options.webhook);
   const faults = new FaultInjector();
   const api = new BerbixApi({ apiSecret, templates, tokens, webhooks });
+  const state = options.dataFile ? new SandboxStateFile(options.dataFile, api, tokens) : undefined;
+  state?.load();
   const callLog: CallRecord[] = [];
   const ca = options.ca ?? generateCa();
   const serverCert = issueServerCertificate(ca, host);
@@ -159,7 +168,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       case 'POST /_sandbox/expire-tokens': {
         const { transactionId } = parseOr400(expireSchema, await body());
-        return { status: 200, body: { expired: tokens.expire(transactionId, Date.now()) } };
+        const expired = tokens.expire(transactionId, Date.now());
+        state?.scheduleSave();
+        return { status: 200, body: { expired } };
       }
       case 'GET /_sandbox/webhooks':
         return { status: 200, body: { deliveries: webhooks.log() } };
@@ -228,6 +239,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       )
       .catch(errorReply);
     if (!bodyRead) req.resume();
+    // Anything but a read may have changed a transaction or issued tokens.
+    if (req.method !== 'GET') state?.scheduleSave();
     if (decision.kind === 'drop') {
       record(null, decision.source);
       req.socket.destroy();
@@ -264,7 +277,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       tokens.ttlSeconds = seconds;
     },
     setWebhook: (w) => webhooks.configure(w),
-    expireTokens: (transactionId) => tokens.expire(transactionId, Date.now()),
+    expireTokens: (transactionId) => {
+      const expired = tokens.expire(transactionId, Date.now());
+      state?.scheduleSave();
+      return expired;
+    },
     calls: () => callLog.map((c) => ({ ...c })),
     clearCalls: () => {
       callLog.length = 0;
@@ -274,6 +291,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     close: async () => {
       await webhooks.close();
       await Promise.all([closeServer(httpServer), closeServer(httpsServer)]);
+      state?.save();
     },
   };
 }
