@@ -1,4 +1,4 @@
-import { crc32, createInflate } from 'node:zlib';
+import { crc32 } from './crc32';
 import { checkSides, u32, type FormatCheck, type ImageRejection, type ResolvedImageLimits } from './rules';
 
 /**
@@ -100,7 +100,7 @@ function readChunks(bytes: Uint8Array, maxMetadataBytes: number): Layout | Image
     const dataStart = at + 8;
     const dataEnd = dataStart + length;
     if (dataEnd + 4 > bytes.length) return 'truncated';
-    if (crc32(bytes.subarray(at + 4, dataEnd)) >>> 0 !== u32(bytes, dataEnd)) return 'png_bad_crc';
+    if (crc32(bytes, at + 4, dataEnd) !== u32(bytes, dataEnd)) return 'png_bad_crc';
     const type = chunkType(bytes, at + 4);
     if (type === undefined) return 'png_invalid_chunk';
     if (!header && type !== 'IHDR') return 'png_ihdr_not_first';
@@ -173,47 +173,62 @@ function rowRuns(header: Header, samples: number): RowRun[] {
 /**
  * Inflates the IDAT data as one zlib stream without keeping it: output is counted (and each row's
  * filter byte checked) as it streams by, and inflation stops as soon as it exceeds `declared`.
- * Undefined when the data is exactly the declared image.
+ * Undefined when the data is exactly the declared image. `DecompressionStream` (browsers and
+ * Node alike) refuses a bad checksum and anything after the end of the stream.
  */
-function inflateImageData(
+async function inflateImageData(
   bytes: Uint8Array,
   layout: Layout,
   rows: readonly RowRun[],
   declared: number,
 ): Promise<ImageRejection | undefined> {
-  return new Promise((resolve) => {
-    const inflate = createInflate({ chunkSize: 64 * 1024 });
-    let produced = 0;
-    let run = 0;
-    let rowsLeft = rows[0]?.count ?? 0;
-    let nextFilterByte = 0;
-    let settled = false;
-    const finish = (outcome: ImageRejection | undefined) => {
-      if (settled) return;
-      settled = true;
-      inflate.destroy();
-      resolve(outcome);
-    };
-    inflate.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      if (produced + chunk.length > declared) return finish('png_image_data_long');
-      while (nextFilterByte < produced + chunk.length) {
-        if (chunk[nextFilterByte - produced]! > 4) return finish('png_image_data_corrupt');
+  const inflate = new DecompressionStream('deflate');
+  const writer = inflate.writable.getWriter();
+  const reader = inflate.readable.getReader();
+  // Written without waiting: the reader below pulls the data through, a chunk at a time.
+  const writing = (async () => {
+    // A view, not a copy (the upload is never held twice).
+    for (const [start, end] of layout.idat)
+      await writer.write(bytes.subarray(start, end) as Uint8Array<ArrayBuffer>);
+    await writer.close();
+  })().catch(() => undefined);
+  let produced = 0;
+  let run = 0;
+  let rowsLeft = rows[0]?.count ?? 0;
+  let nextFilterByte = 0;
+  let outcome: ImageRejection | undefined;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (produced + value.length > declared) {
+        outcome = 'png_image_data_long';
+        break;
+      }
+      while (nextFilterByte < produced + value.length) {
+        if (value[nextFilterByte - produced]! > 4) outcome = 'png_image_data_corrupt';
         nextFilterByte += rows[run]!.bytes;
         if (--rowsLeft === 0) rowsLeft = rows[++run]?.count ?? 0;
       }
-      produced += chunk.length;
-    });
-    inflate.on('error', (error: NodeJS.ErrnoException) =>
-      // Z_BUF_ERROR: the stream stopped before its end; anything else is not deflate data.
-      finish(error.code === 'Z_BUF_ERROR' ? 'png_image_data_short' : 'png_image_data_corrupt'),
-    );
-    inflate.on('end', () => {
-      if (produced < declared) return finish('png_image_data_short');
-      // Inflation stops at the end of the zlib stream and ignores anything after it.
-      finish(inflate.bytesWritten < layout.idatBytes ? 'png_image_data_long' : undefined);
-    });
-    for (const [start, end] of layout.idat) inflate.write(bytes.subarray(start, end));
-    inflate.end();
-  });
+      produced += value.length;
+      if (outcome) break;
+    }
+    if (!outcome && produced < declared) outcome = 'png_image_data_short';
+  } catch (error) {
+    outcome = inflateFailure(error, produced, declared);
+  }
+  if (outcome) await reader.cancel().catch(() => undefined);
+  await writing;
+  return outcome;
+}
+
+/**
+ * Why inflation failed: after exactly the declared bytes, what follows the stream is extra data;
+ * before them, a stream cut short (Node names it `Z_BUF_ERROR`) or one that is not deflate at all.
+ */
+function inflateFailure(error: unknown, produced: number, declared: number): ImageRejection {
+  if (produced === declared) return 'png_image_data_long';
+  return (error as { code?: string }).code === 'Z_BUF_ERROR'
+    ? 'png_image_data_short'
+    : 'png_image_data_corrupt';
 }
