@@ -228,7 +228,11 @@ export interface components {
             id_country?: components["schemas"]["CountryCode"];
             /** @enum {string} */
             id_type?: "P" | "DL" | "PRC" | "PC" | "ID";
-            /** Format: email */
+            /**
+             * Format: email
+             * @description An address of dot-separated atoms of letters, digits and `_'+-`, and a domain whose last
+             *     label has two letters or more; other RFC 5322 forms (quoted parts, `!#$%`…) are refused.
+             */
             email?: string;
             phone?: string;
             /**

@@ -113,13 +113,20 @@ describe('POST /verifications body: the other fields', () => {
     expect(accepts(body)).toBe(false);
   });
 
-  it('agrees with the published phone and id_type rules on arbitrary strings', () => {
+  it('agrees with the published phone, email and id_type rules on arbitrary strings', () => {
     const phone = publishedRule(createProperties.phone!);
+    const email = publishedRule(createProperties.email!);
     const idType = publishedRule(createProperties.id_type!);
+    const emails = fc.oneof(
+      fc.emailAddress(),
+      fc.stringMatching(new RegExp(createProperties.email!.pattern!)),
+    );
     fc.assert(
-      fc.property(awkwardStrings, (value) => {
+      fc.property(awkwardStrings, emails, (value, address) => {
         expect(accepts({ phone: value })).toBe(phone(value));
         expect(accepts({ id_type: value })).toBe(idType(value));
+        expect(accepts({ email: value })).toBe(email(value));
+        expect(accepts({ email: address })).toBe(email(address));
       }),
       { numRuns: 1000 },
     );
