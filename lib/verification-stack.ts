@@ -9,6 +9,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { BerbixDeletionWorkflow } from './constructs/berbix-deletion-workflow';
 import { VerificationAlarms } from './constructs/verification-alarms';
 import { VerificationApi, type ThrottlingProps } from './constructs/verification-api';
 import {
@@ -113,6 +114,20 @@ export interface VerificationStackProps extends StackProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
+   * The first wait before a deleted verification's Berbix transaction is deleted again, when Berbix
+   * was unavailable; the waits double from here up to 30 minutes.
+   * @default Duration.seconds(30)
+   */
+  readonly berbixDeletionRetry?: Duration;
+
+  /**
+   * How long a Berbix deletion is tried before it is recorded `failed` (`retries_exhausted`) and
+   * its alarm raised.
+   * @default Duration.hours(6)
+   */
+  readonly berbixDeletionGiveUpAfter?: Duration;
+
+  /**
    * Where the operational alarms notify.
    * @default - none: the alarms show in CloudWatch only
    */
@@ -145,6 +160,7 @@ export class VerificationStack extends Stack {
   public readonly api: VerificationApi;
   public readonly functions: Readonly<Record<string, VerificationFunction>>;
   public readonly uploadFailures: sqs.Queue;
+  public readonly berbixDeletion: BerbixDeletionWorkflow;
   public readonly alarms: VerificationAlarms;
 
   constructor(scope: Construct, id: string, props: VerificationStackProps) {
@@ -162,6 +178,8 @@ export class VerificationStack extends Stack {
       uploadUrlTtl = Duration.minutes(5),
       logRetention = RetentionDays.ONE_MONTH,
       removalPolicy = RemovalPolicy.RETAIN,
+      berbixDeletionRetry = Duration.seconds(30),
+      berbixDeletionGiveUpAfter = Duration.hours(6),
       handlersDir,
     } = props;
     if (!templateKey) throw new Error('templateKey is required');
@@ -196,6 +214,8 @@ export class VerificationStack extends Stack {
     // Each function's grants are exactly the calls its handler and adapters make (docs/architecture.md,
     // "Functions and their environment"); test/infra/least-privilege.test.ts holds the same table.
     const reads = { items: ['GetItem'] } as const;
+    // A Berbix call may refresh the tokens: putTokens writes TOKENS only while META allows it.
+    const berbixCaller = ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] as const;
     const everyUpload = `${UPLOADS_PREFIX}*`;
     // Keys are uploads/<verificationId>/<step>/<attempt>-<nonce>.<ext>: writers get their step only.
     const objects = (step: string) => `${UPLOADS_PREFIX}*/${step}/*`;
@@ -217,7 +237,7 @@ export class VerificationStack extends Stack {
 
     // --- state-machine tasks -------------------------------------------------------------------
     const createTransaction = make('CreateTransactionFn', 'sfn/create-transaction', sfnTimeout)
-      .bindTable(table, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] })
+      .bindTable(table, { items: [...berbixCaller, 'DeleteItem'] })
       .bindSecret(secret)
       .addEnvironments({ ...berbix, BERBIX_TEMPLATE_KEY: templateKey });
     const awaitUpload = make('AwaitUploadFn', 'sfn/await-upload').bindTable(table, {
@@ -228,12 +248,12 @@ export class VerificationStack extends Stack {
       memorySize: 1024,
       timeout: Duration.seconds(120),
     })
-      .bindTable(table, { items: ['GetItem', 'PutItem', 'UpdateItem'] })
+      .bindTable(table, { items: berbixCaller })
       .bindBucket(bucket, { get: everyUpload, delete: everyUpload })
       .bindSecret(secret)
       .addEnvironments(berbix);
     const fetchResult = make('FetchResultFn', 'sfn/fetch-result', sfnTimeout)
-      .bindTable(table, { items: ['GetItem', 'PutItem', 'UpdateItem'] })
+      .bindTable(table, { items: berbixCaller })
       .bindSecret(secret)
       .addEnvironments(berbix);
     // The account's default bus: customers subscribe with rules, no extra bus to manage.
@@ -260,6 +280,27 @@ export class VerificationStack extends Stack {
       logRetention,
     });
     const { stateMachine } = this.workflow;
+
+    // --- the durable deletion of Berbix transactions (DELETE /verifications/{id}) ----------------
+    const berbixDeletionRetrySeconds = String(berbixDeletionRetry.toSeconds());
+    const deleteBerbixTransaction = make(
+      'DeleteBerbixTransactionFn',
+      'sfn/delete-berbix-transaction',
+      sfnTimeout,
+    )
+      .bindTable(table, { items: [...berbixCaller, 'DeleteItem'] })
+      .bindSecret(secret)
+      .addEnvironments({
+        ...berbix,
+        BERBIX_DELETION_RETRY_SECONDS: berbixDeletionRetrySeconds,
+        BERBIX_DELETION_GIVE_UP_SECONDS: String(berbixDeletionGiveUpAfter.toSeconds()),
+        // A create still running when its verification is deleted ends within its function's timeout.
+        BERBIX_CREATE_WINDOW_SECONDS: String(sfnTimeout.timeout.toSeconds() + 30),
+      });
+    this.berbixDeletion = new BerbixDeletionWorkflow(this, 'BerbixDeletion', {
+      deleteTransaction: deleteBerbixTransaction,
+      logRetention,
+    });
 
     // --- S3 upload events ------------------------------------------------------------------------
     this.uploadFailures = new sqs.Queue(this, 'UploadReceivedFailures', {
@@ -341,11 +382,18 @@ export class VerificationStack extends Stack {
     const deleteVerification = make('DeleteVerificationFn', 'api/delete-verification', {
       timeout: Duration.seconds(30),
     })
-      .bindTable(table, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] })
+      .bindTable(table, { items: [...berbixCaller, 'DeleteItem'] })
       .bindBucket(bucket, listAndDelete)
       .bindSecret(secret)
-      .addEnvironments({ ...scopes, ...berbix, STATE_MACHINE_ARN: stateMachine.stateMachineArn });
+      .addEnvironments({
+        ...scopes,
+        ...berbix,
+        STATE_MACHINE_ARN: stateMachine.stateMachineArn,
+        BERBIX_DELETION_STATE_MACHINE_ARN: this.berbixDeletion.stateMachine.stateMachineArn,
+        BERBIX_DELETION_RETRY_SECONDS: berbixDeletionRetrySeconds,
+      });
     stateMachine.grantExecution(deleteVerification, 'states:StopExecution');
+    this.berbixDeletion.stateMachine.grantStartExecution(deleteVerification);
     acknowledge(
       deleteVerification.executionRole,
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.getLogicalId(stateMachine.node.defaultChild as never)}"}]}]}:*]`,
@@ -353,10 +401,7 @@ export class VerificationStack extends Stack {
     );
     // It may refetch the result from Berbix: longer than one Berbix call budget.
     const berbixWebhook = make('BerbixWebhookFn', 'api/berbix-webhook', { timeout: Duration.seconds(30) })
-      .bindTable(table, {
-        items: ['GetItem', 'PutItem', 'UpdateItem'],
-        queries: [BERBIX_TRANSACTION_INDEX],
-      })
+      .bindTable(table, { items: [...berbixCaller, 'DeleteItem'], queries: [BERBIX_TRANSACTION_INDEX] })
       .bindSecret(secret)
       .addEnvironments(berbix);
 
@@ -367,6 +412,7 @@ export class VerificationStack extends Stack {
       FetchResultFn: fetchResult,
       DeleteImagesFn: deleteImages,
       CloseVerificationFn: closeVerification,
+      DeleteBerbixTransactionFn: deleteBerbixTransaction,
       UploadReceivedFn: uploadReceived,
       CreateVerificationFn: createVerification,
       GetVerificationFn: getVerification,
@@ -438,6 +484,7 @@ export class VerificationStack extends Stack {
     this.alarms = new VerificationAlarms(this, 'Alarms', {
       uploadFailures: this.uploadFailures,
       stateMachine,
+      berbixDeletions: this.berbixDeletion.stateMachine,
       httpApi: this.api.httpApi,
       alarmActions: props.alarmActions,
     });
@@ -449,6 +496,10 @@ export class VerificationStack extends Stack {
     new CfnOutput(this, 'UploadsBucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
+    new CfnOutput(this, 'BerbixDeletionStateMachineArn', {
+      value: this.berbixDeletion.stateMachine.stateMachineArn,
+      description: 'One execution per deleted verification whose Berbix transaction is being deleted',
+    });
     new CfnOutput(this, 'BerbixSecretArn', {
       value: secret.secretArn,
       description: 'Put {"apiSecret","webhookSecret"} here after deploy',

@@ -59,8 +59,11 @@ export interface VerificationFunctionProps extends Omit<
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
-/** DynamoDB item actions: one per kind of repository call (no Scan, no batch operations). */
-export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+/**
+ * DynamoDB item actions: one per kind of repository call (no Scan, no batch operations). In a
+ * transaction each item needs its own action: a Put `PutItem`, a ConditionCheck `ConditionCheckItem`.
+ */
+export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
 
 /** Exactly what a function does with the table. */
 export interface TableAccess {

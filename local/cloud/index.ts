@@ -327,8 +327,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       const db = DynamoDBDocumentClient.from(new DynamoDBClient({ ...aws, endpoint: dynamo.endpoint }));
       const states = new SFNClient({ ...aws, endpoint: sfn.endpoint });
       const objects = new S3Client({ ...aws, endpoint: s3.endpoint, forcePathStyle: true });
-      const creator = template.functions.find((f) => 'ABANDON_AFTER_SECONDS' in f.environment);
-      const creatorEnv = creator ? functionEnv(creator) : {};
+      // The machines and execution inputs as the functions that start them know them.
+      const envOf = (variable: string) => {
+        const fn = template.functions.find((f) => variable in f.environment);
+        return fn ? functionEnv(fn) : {};
+      };
+      const creatorEnv = envOf('ABANDON_AFTER_SECONDS');
+      const deleterEnv = envOf('BERBIX_DELETION_STATE_MACHINE_ARN');
       const asVerification = (item: Record<string, unknown>) =>
         ({ ...item, id: String(item.id) }) as StoredVerification;
       recovery = await recoverAfterRestart({
@@ -354,12 +359,25 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         startExecution: async (verificationId) => {
           await states.send(
             new StartExecutionCommand({
-              stateMachineArn: machine.arn,
+              stateMachineArn: creatorEnv.STATE_MACHINE_ARN ?? machine.arn,
               name: verificationId,
               input: JSON.stringify({
                 verificationId,
                 abandonAfterSeconds: Number(creatorEnv.ABANDON_AFTER_SECONDS ?? 86400),
                 imageRetentionSeconds: Number(creatorEnv.IMAGE_RETENTION_SECONDS ?? 0),
+              }),
+            }),
+          );
+        },
+        startBerbixDeletion: async (verificationId) => {
+          if (!deleterEnv.BERBIX_DELETION_STATE_MACHINE_ARN) throw new Error('no Berbix deletion machine');
+          await states.send(
+            new StartExecutionCommand({
+              stateMachineArn: deleterEnv.BERBIX_DELETION_STATE_MACHINE_ARN,
+              name: verificationId,
+              input: JSON.stringify({
+                verificationId,
+                retryInSeconds: Number(deleterEnv.BERBIX_DELETION_RETRY_SECONDS ?? 30),
               }),
             }),
           );
@@ -386,12 +404,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         },
         log: (line) => logLines(line, 'stderr'),
       });
-      const { resumed, redelivered, closed, imagesDeleted } = recovery;
-      if (resumed.length + closed.length + imagesDeleted.length > 0) {
+      const { resumed, redelivered, closed, imagesDeleted, deletionsResumed } = recovery;
+      if (resumed.length + closed.length + imagesDeleted.length + deletionsResumed.length > 0) {
         logLines(
           `[local-cloud] after the restart: ${resumed.length} verification(s) resumed with a new execution ` +
             `(${redelivered.length} with their upload delivered again), ${closed.length} closed as ` +
-            `failed (local_restart), images of ${imagesDeleted.length} completed one(s) deleted`,
+            `failed (local_restart), images of ${imagesDeleted.length} completed one(s) deleted, ` +
+            `${deletionsResumed.length} pending Berbix deletion(s) started again`,
         );
       }
       db.destroy();

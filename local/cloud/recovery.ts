@@ -11,6 +11,8 @@ export interface StoredVerification {
   status: string;
   awaiting?: { step?: string; attempt?: number; claimed?: boolean; uploadKey?: string };
   imagesDeletedAt?: string;
+  /** A deleted verification's Berbix deletion: `pending` while its own state machine retries it. */
+  berbixDeletion?: string;
 }
 
 export interface RecoveryDeps {
@@ -19,6 +21,8 @@ export interface RecoveryDeps {
   get(id: string): Promise<StoredVerification | undefined>;
   /** StartExecution named after the verification, with the input CreateVerificationFn would give. */
   startExecution(verificationId: string): Promise<void>;
+  /** Starts the verification's Berbix deletion again, as DeleteVerificationFn would. */
+  startBerbixDeletion(verificationId: string): Promise<void>;
   /** Invokes a task function as the state machine would; false when it failed. */
   invokeTask(constructId: 'CloseVerificationFn' | 'DeleteImagesFn', payload: unknown): Promise<boolean>;
   /** Delivers an ObjectCreated event for `key` again; false when the object is gone. */
@@ -37,6 +41,8 @@ export interface RecoverySummary {
   closed: string[];
   /** Completed ones whose images were still held for `imageRetention`: deleted now. */
   imagesDeleted: string[];
+  /** Deleted ones whose Berbix deletion was still pending: started again. */
+  deletionsResumed: string[];
 }
 
 /** The failure_reason of a verification that could not be resumed after a restart. */
@@ -46,12 +52,30 @@ const OPEN_STATUSES = new Set(['creating', 'awaiting_upload', 'processing']);
 const DOCUMENT_STEPS = new Set(['document_front', 'document_back']);
 
 export async function recoverAfterRestart(deps: RecoveryDeps): Promise<RecoverySummary> {
-  const summary: RecoverySummary = { resumed: [], redelivered: [], closed: [], imagesDeleted: [] };
+  const summary: RecoverySummary = {
+    resumed: [],
+    redelivered: [],
+    closed: [],
+    imagesDeleted: [],
+    deletionsResumed: [],
+  };
   const lostUploads: { id: string; key: string; step: string; attempt: number | undefined }[] = [];
   for (const v of await deps.verifications()) {
     if (v.status === 'completed' && !v.imagesDeletedAt) {
       // The HoldImages wait died with the execution: the retention is cut short rather than endless.
       if (await deps.invokeTask('DeleteImagesFn', { verificationId: v.id })) summary.imagesDeleted.push(v.id);
+      continue;
+    }
+    if (v.status === 'deleted' && v.berbixDeletion === 'pending') {
+      // Its retries died with the execution; the tombstone still holds the tokens they need.
+      await deps
+        .startBerbixDeletion(v.id)
+        .then(() => summary.deletionsResumed.push(v.id))
+        .catch((error: unknown) =>
+          deps.log(
+            `[local-cloud] ${v.id}: its Berbix deletion did not start again (${(error as Error).name})`,
+          ),
+        );
       continue;
     }
     if (!OPEN_STATUSES.has(v.status)) continue;

@@ -29,6 +29,9 @@ function world(
         if (v.status === 'processing' && v.awaiting) v.status = 'awaiting_upload';
       }, 20);
     },
+    startBerbixDeletion: async (id) => {
+      calls.push(`delete at Berbix ${id}`);
+    },
     invokeTask: async (fn, payload) => {
       calls.push(`${fn} ${JSON.stringify(payload)}`);
       return true;
@@ -101,6 +104,15 @@ describe('recovering verifications after a --persist restart', () => {
     expect(calls).toEqual([`DeleteImagesFn ${JSON.stringify({ verificationId: 'vrf_held' })}`]);
   });
 
+  it('starts a pending Berbix deletion again, and leaves finished ones alone', async () => {
+    const { deps, calls } = world([
+      { id: 'vrf_pending', status: 'deleted', berbixDeletion: 'pending' },
+      { id: 'vrf_deleted', status: 'deleted', berbixDeletion: 'done' },
+    ]);
+    expect(await recoverAfterRestart(deps)).toMatchObject({ deletionsResumed: ['vrf_pending'], resumed: [] });
+    expect(calls).toEqual(['delete at Berbix vrf_pending']);
+  });
+
   it('does nothing on a table with nothing in flight', async () => {
     const { deps, calls } = world([]);
     expect(await recoverAfterRestart(deps)).toEqual({
@@ -108,6 +120,7 @@ describe('recovering verifications after a --persist restart', () => {
       redelivered: [],
       closed: [],
       imagesDeleted: [],
+      deletionsResumed: [],
     });
     expect(calls).toEqual([]);
   });
