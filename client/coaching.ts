@@ -19,6 +19,29 @@ export function describeImageProblem(reason: ImageRejection | BadUploadReason): 
       return 'The image is damaged (its header cannot be read): take the photo again.';
     case 'dimensions_too_large':
       return `The image is more than ${MAX_IMAGE_SIDE.toLocaleString('en')} pixels on a side: send a smaller photo.`;
+    case 'trailing_data':
+      return 'The file holds something else after the image: send the photo as the camera saved it.';
+    case 'metadata_too_large':
+      return 'The image carries too much extra data (comments, EXIF): send the photo as the camera saved it.';
+    case 'decompression_bomb':
+      return 'The PNG claims far more pixels than it holds: send a JPEG or an ordinary PNG photo.';
+    case 'jpeg_unsupported_coding':
+      return 'This kind of JPEG (lossless or arithmetic-coded) is not accepted: send an ordinary JPEG photo.';
+    case 'png_ihdr_not_first':
+    case 'png_bad_crc':
+    case 'png_invalid_chunk':
+    case 'png_missing_idat':
+    case 'png_idat_not_contiguous':
+    case 'png_image_data_short':
+    case 'png_image_data_long':
+    case 'png_image_data_corrupt':
+    case 'jpeg_invalid_marker':
+    case 'jpeg_invalid_segment':
+    case 'jpeg_missing_frame':
+    case 'jpeg_missing_scan':
+    case 'jpeg_empty_scan':
+    case 'jpeg_bad_scan_data':
+      return 'The image is damaged and cannot be read whole: take the photo again.';
   }
 }
 

@@ -77,8 +77,9 @@ export interface paths {
          *     accepts 1 byte to `max_bytes` with exactly the requested Content-Type until `expires_at`
          *     (`UPLOAD_URL_TTL_SECONDS`, 300 s by default). Send every `fields` entry, then the file as
          *     the last field named `file`. Exactly one upload resumes each wait; later ones are discarded.
-         *     The bytes are checked (JPEG or PNG by magic number, ≤ 20 MiB, ≤ 10,000 px a side, complete)
-         *     before Berbix sees them; a failure shows as issue `bad_upload` with
+         *     The bytes are checked before Berbix sees them (JPEG or PNG by magic number, ≤ 20 MiB,
+         *     ≤ 10,000 px a side, whole: every PNG chunk CRC and the inflated image data, every JPEG
+         *     segment and scan, nothing after the end marker); a failure shows as issue `bad_upload` with
          *     `issue_details.bad_upload.reason` and the same `next_step`.
          */
         post: operations["createUpload"];
@@ -190,8 +191,11 @@ export interface components {
             };
             /** @description Present when the upload was refused before Berbix was called. */
             bad_upload?: {
-                /** @enum {string} */
-                reason: "empty" | "missing" | "too_large" | "unsupported_format" | "truncated" | "invalid_header" | "dimensions_too_large";
+                /**
+                 * @description The rule the bytes broke; docs/architecture.md ("Refused at the edge") explains each.
+                 * @enum {string}
+                 */
+                reason: "empty" | "missing" | "too_large" | "unsupported_format" | "truncated" | "invalid_header" | "dimensions_too_large" | "trailing_data" | "metadata_too_large" | "decompression_bomb" | "png_ihdr_not_first" | "png_bad_crc" | "png_invalid_chunk" | "png_missing_idat" | "png_idat_not_contiguous" | "png_image_data_short" | "png_image_data_long" | "png_image_data_corrupt" | "jpeg_invalid_marker" | "jpeg_invalid_segment" | "jpeg_unsupported_coding" | "jpeg_missing_frame" | "jpeg_missing_scan" | "jpeg_empty_scan" | "jpeg_bad_scan_data";
                 /** @constant */
                 source: "local";
             };
@@ -238,20 +242,28 @@ export interface components {
             berbix_deletion_reason?: string;
         };
         CreateVerificationRequest: {
-            /** @description ISO 3166-1 alpha-2 */
-            id_country?: string;
+            id_country?: components["schemas"]["CountryCode"];
             /** @enum {string} */
             id_type?: "P" | "DL" | "PRC" | "PC" | "ID";
             /**
              * Format: email
-             * @description Refused with 400 `invalid_request` (the details name the field) unless the deployment opts in with `sendContactDetails`; then sent to Berbix with the transaction. Opting in has a risk: when the answer to Berbix's create is lost, the create is repeated and the first transaction, which DELETE cannot reach, keeps the email at Berbix.
+             * @description Dot-separated atoms of letters, digits and `_'+-`, and a domain whose last label has two letters or more (other RFC 5322 forms are refused). Refused with 400 `invalid_request` (the details name the field) unless the deployment opts in with `sendContactDetails`; then sent to Berbix with the transaction. Opting in has a risk: when the answer to Berbix's create is lost, the create is repeated and the first transaction, which DELETE cannot reach, keeps the email at Berbix.
              */
             email?: string;
             /** @description Like `email`: refused with 400 `invalid_request` unless the deployment opts in with `sendContactDetails`, and then kept by an orphaned Berbix transaction if a create's answer is lost. */
             phone?: string;
-            /** @description Backend scope only. */
+            /**
+             * @description Backend scope only. 1 to 128 printable ASCII characters without spaces (`!` to `~`):
+             *     no control characters, NUL, blanks or non-ASCII letters.
+             */
             customer_uid?: string;
         };
+        /**
+         * @description An assigned ISO 3166-1 alpha-2 code, upper case; anything else is `400 invalid_request`.
+         *     Quoted, so YAML 1.1 readers keep `NO` (Norway) a string.
+         * @enum {string}
+         */
+        CountryCode: "AD" | "AE" | "AF" | "AG" | "AI" | "AL" | "AM" | "AO" | "AQ" | "AR" | "AS" | "AT" | "AU" | "AW" | "AX" | "AZ" | "BA" | "BB" | "BD" | "BE" | "BF" | "BG" | "BH" | "BI" | "BJ" | "BL" | "BM" | "BN" | "BO" | "BQ" | "BR" | "BS" | "BT" | "BV" | "BW" | "BY" | "BZ" | "CA" | "CC" | "CD" | "CF" | "CG" | "CH" | "CI" | "CK" | "CL" | "CM" | "CN" | "CO" | "CR" | "CU" | "CV" | "CW" | "CX" | "CY" | "CZ" | "DE" | "DJ" | "DK" | "DM" | "DO" | "DZ" | "EC" | "EE" | "EG" | "EH" | "ER" | "ES" | "ET" | "FI" | "FJ" | "FK" | "FM" | "FO" | "FR" | "GA" | "GB" | "GD" | "GE" | "GF" | "GG" | "GH" | "GI" | "GL" | "GM" | "GN" | "GP" | "GQ" | "GR" | "GS" | "GT" | "GU" | "GW" | "GY" | "HK" | "HM" | "HN" | "HR" | "HT" | "HU" | "ID" | "IE" | "IL" | "IM" | "IN" | "IO" | "IQ" | "IR" | "IS" | "IT" | "JE" | "JM" | "JO" | "JP" | "KE" | "KG" | "KH" | "KI" | "KM" | "KN" | "KP" | "KR" | "KW" | "KY" | "KZ" | "LA" | "LB" | "LC" | "LI" | "LK" | "LR" | "LS" | "LT" | "LU" | "LV" | "LY" | "MA" | "MC" | "MD" | "ME" | "MF" | "MG" | "MH" | "MK" | "ML" | "MM" | "MN" | "MO" | "MP" | "MQ" | "MR" | "MS" | "MT" | "MU" | "MV" | "MW" | "MX" | "MY" | "MZ" | "NA" | "NC" | "NE" | "NF" | "NG" | "NI" | "NL" | "NO" | "NP" | "NR" | "NU" | "NZ" | "OM" | "PA" | "PE" | "PF" | "PG" | "PH" | "PK" | "PL" | "PM" | "PN" | "PR" | "PS" | "PT" | "PW" | "PY" | "QA" | "RE" | "RO" | "RS" | "RU" | "RW" | "SA" | "SB" | "SC" | "SD" | "SE" | "SG" | "SH" | "SI" | "SJ" | "SK" | "SL" | "SM" | "SN" | "SO" | "SR" | "SS" | "ST" | "SV" | "SX" | "SY" | "SZ" | "TC" | "TD" | "TF" | "TG" | "TH" | "TJ" | "TK" | "TL" | "TM" | "TN" | "TO" | "TR" | "TT" | "TV" | "TW" | "TZ" | "UA" | "UG" | "UM" | "US" | "UY" | "UZ" | "VA" | "VC" | "VE" | "VG" | "VI" | "VN" | "VU" | "WF" | "WS" | "YE" | "YT" | "ZA" | "ZM" | "ZW";
         CreateUploadRequest: {
             /** @enum {string} */
             step: "document_front" | "document_back";
@@ -273,7 +285,7 @@ export interface components {
         IdScanRequest: {
             /** @constant */
             scan_type: "pdf417";
-            /** @description The decoded PDF417 payload (the AAMVA text), base64. */
+            /** @description The decoded PDF417 payload (the AAMVA text), standard base64 with padding. */
             data: string;
         };
         Result: {

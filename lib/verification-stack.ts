@@ -1,7 +1,8 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { EventBus } from 'aws-cdk-lib/aws-events';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IDestination } from 'aws-cdk-lib/aws-lambda';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { EventType } from 'aws-cdk-lib/aws-s3';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -13,11 +14,14 @@ import { VerificationAlarms } from './constructs/verification-alarms';
 import { VerificationApi, type ThrottlingProps } from './constructs/verification-api';
 import {
   acknowledge,
-  acknowledgeKeyWrites,
   VerificationFunction,
   type VerificationFunctionProps,
 } from './constructs/verification-function';
-import { UPLOADS_PREFIX, VerificationStorage } from './constructs/verification-storage';
+import {
+  BERBIX_TRANSACTION_INDEX,
+  UPLOADS_PREFIX,
+  VerificationStorage,
+} from './constructs/verification-storage';
 import { VerificationWorkflow, type BerbixRetryProps } from './constructs/verification-workflow';
 
 export interface VerificationStackProps extends StackProps {
@@ -236,6 +240,15 @@ export class VerificationStack extends Stack {
       removalPolicy,
     });
     const { table, bucket, secret, key } = this.storage;
+    // Each function's grants are exactly the calls its handler and adapters make (docs/architecture.md,
+    // "Functions and their environment"); test/infra/least-privilege.test.ts holds the same table.
+    const reads = { items: ['GetItem'] } as const;
+    // A Berbix call may refresh the tokens: putTokens writes TOKENS only while META allows it.
+    const berbixCaller = ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] as const;
+    const everyUpload = `${UPLOADS_PREFIX}*`;
+    // Keys are uploads/<verificationId>/<step>/<attempt>-<nonce>.<ext>: writers get their step only.
+    const objects = (step: string) => `${UPLOADS_PREFIX}*/${step}/*`;
+    const listAndDelete = { listPrefix: UPLOADS_PREFIX, delete: everyUpload };
 
     // Every function writes items with a TTL, so every one reads DATA_RETENTION_DAYS.
     const make = (fnId: string, handlerPath: string, extra: Partial<VerificationFunctionProps> = {}) =>
@@ -254,23 +267,23 @@ export class VerificationStack extends Stack {
 
     // --- state-machine tasks -------------------------------------------------------------------
     const createTransaction = make('CreateTransactionFn', 'sfn/create-transaction', sfnTimeout)
-      .bindTable(table, 'readWrite')
+      .bindTable(table, { items: [...berbixCaller, 'DeleteItem'] })
       .bindSecret(secret)
       .addEnvironments({ ...berbix, ...contactDetails, BERBIX_TEMPLATE_KEY: templateKey });
     const awaitUpload = make('AwaitUploadFn', 'sfn/await-upload')
-      .bindTable(table, 'readWrite')
+      .bindTable(table, { items: ['GetItem', 'UpdateItem'] })
       .addEnvironments({ MAX_UPLOAD_ATTEMPTS: String(maxUploadAttempts) });
     const submitUpload = make('SubmitUploadFn', 'sfn/submit-upload', {
       // Reads up to 20 MiB from S3 and sends it base64-encoded: memory and time for that.
       memorySize: 1024,
       timeout: Duration.seconds(120),
     })
-      .bindTable(table, 'readWrite')
-      .bindBucket(bucket, ['read', 'delete'])
+      .bindTable(table, { items: berbixCaller })
+      .bindBucket(bucket, { get: everyUpload, delete: everyUpload })
       .bindSecret(secret)
       .addEnvironments(berbix);
     const fetchResult = make('FetchResultFn', 'sfn/fetch-result', sfnTimeout)
-      .bindTable(table, 'readWrite')
+      .bindTable(table, { items: berbixCaller })
       .bindSecret(secret)
       .addEnvironments(berbix);
     // The account's default bus: customers subscribe with rules, no extra bus to manage.
@@ -278,11 +291,11 @@ export class VerificationStack extends Stack {
     bus.grantPutEventsTo(fetchResult);
     fetchResult.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
     const deleteImages = make('DeleteImagesFn', 'sfn/delete-images', sfnTimeout)
-      .bindTable(table, 'readWrite')
-      .bindBucket(bucket, ['read', 'delete']);
+      .bindTable(table, { items: ['UpdateItem'] })
+      .bindBucket(bucket, listAndDelete);
     const closeVerification = make('CloseVerificationFn', 'sfn/close-verification', sfnTimeout)
-      .bindTable(table, 'readWrite')
-      .bindBucket(bucket, ['read', 'delete']);
+      .bindTable(table, { items: ['GetItem', 'UpdateItem'] })
+      .bindBucket(bucket, listAndDelete);
 
     this.workflow = new VerificationWorkflow(this, 'Workflow', {
       functions: {
@@ -306,7 +319,7 @@ export class VerificationStack extends Stack {
       'sfn/delete-berbix-transaction',
       sfnTimeout,
     )
-      .bindTable(table, 'readWrite')
+      .bindTable(table, { items: [...berbixCaller, 'DeleteItem'] })
       .bindSecret(secret)
       .addEnvironments({
         ...berbix,
@@ -332,15 +345,22 @@ export class VerificationStack extends Stack {
       'AwsSolutions-SQS3',
       'This queue is itself the failure destination (DLQ) of UploadReceivedFn async invocations.',
     );
+    // The failure destination granted by hand: SqsDestination would add GetQueueAttributes,
+    // GetQueueUrl and every encrypt action on the key.
+    const failures: IDestination = { bind: () => ({ destination: this.uploadFailures.queueArn }) };
     const uploadReceived = make('UploadReceivedFn', 's3/upload-received', {
-      onFailure: new SqsDestination(this.uploadFailures),
+      onFailure: failures,
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
     })
-      .bindTable(table, 'readWrite')
-      .bindBucket(bucket, ['delete']);
-    acknowledgeKeyWrites(uploadReceived, 'failed events go to the DLQ, encrypted with the stack key');
-    stateMachine.grantTaskResponse(uploadReceived);
+      .bindTable(table, { items: ['GetItem', 'UpdateItem'] })
+      .bindBucket(bucket, { delete: everyUpload })
+      .grantKeyThrough('sqs', key, ['kms:GenerateDataKey', 'kms:Decrypt']);
+    uploadReceived.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.uploadFailures.queueArn] }),
+    );
+    // Only SendTaskSuccess: grantTaskResponse would add SendTaskFailure and SendTaskHeartbeat.
+    stateMachine.grant(uploadReceived, 'states:SendTaskSuccess');
     uploadReceived.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
     bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(uploadReceived), {
       prefix: UPLOADS_PREFIX,
@@ -357,14 +377,11 @@ export class VerificationStack extends Stack {
       );
     }
 
-    // Keys are uploads/<verificationId>/<step>/<attempt>-<nonce>.<ext>: writers get their step only.
-    const objects = (step: string) => `${UPLOADS_PREFIX}*/${step}/*`;
-
     // --- HTTP API handlers -----------------------------------------------------------------------
     const createVerification = make('CreateVerificationFn', 'api/create-verification', {
       timeout: Duration.seconds(createWait.toSeconds({ integral: false }) + 10),
     })
-      .bindTable(table, 'readWrite')
+      .bindTable(table, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] })
       .addEnvironments({
         ...scopes,
         ...contactDetails,
@@ -375,31 +392,30 @@ export class VerificationStack extends Stack {
       });
     stateMachine.grantStartExecution(createVerification);
     const getVerification = make('GetVerificationFn', 'api/get-verification')
-      .bindTable(table, 'read')
+      .bindTable(table, reads)
       .addEnvironments(scopes);
     const createUpload = make('CreateUploadFn', 'api/create-upload')
-      .bindTable(table, 'readWrite')
-      .bindBucket(bucket, ['put'], objects('document_*'))
+      .bindTable(table, reads)
+      .bindBucket(bucket, { put: objects('document_*') })
       .addEnvironments({
         ...scopes,
         UPLOAD_URL_TTL_SECONDS: String(uploadUrlTtl.toSeconds()),
         MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
       });
     const reuseFront = make('ReuseFrontFn', 'api/reuse-front')
-      .bindTable(table, 'readWrite')
-      .bindBucket(bucket, ['read'], objects('document_front'))
-      .bindBucket(bucket, ['put'], objects('document_back'))
+      .bindTable(table, reads)
+      .bindBucket(bucket, { get: objects('document_front'), put: objects('document_back') })
       .addEnvironments(scopes);
     const submitIdScan = make('SubmitIdScanFn', 'api/submit-id-scan')
-      .bindTable(table, 'readWrite')
-      .bindBucket(bucket, ['put'], objects('id_scan'))
+      .bindTable(table, { items: ['GetItem', 'UpdateItem'] })
+      .bindBucket(bucket, { put: objects('id_scan') })
       .addEnvironments(scopes);
-    const getResult = make('GetResultFn', 'api/get-result').bindTable(table, 'read').addEnvironments(scopes);
+    const getResult = make('GetResultFn', 'api/get-result').bindTable(table, reads).addEnvironments(scopes);
     const deleteVerification = make('DeleteVerificationFn', 'api/delete-verification', {
       timeout: Duration.seconds(30),
     })
-      .bindTable(table, 'readWrite')
-      .bindBucket(bucket, ['read', 'delete'])
+      .bindTable(table, { items: [...berbixCaller, 'DeleteItem'] })
+      .bindBucket(bucket, listAndDelete)
       .bindSecret(secret)
       .addEnvironments({
         ...scopes,
@@ -417,7 +433,7 @@ export class VerificationStack extends Stack {
     );
     // It may refetch the result from Berbix: longer than one Berbix call budget.
     const berbixWebhook = make('BerbixWebhookFn', 'api/berbix-webhook', { timeout: Duration.seconds(30) })
-      .bindTable(table, 'readWrite')
+      .bindTable(table, { items: [...berbixCaller, 'DeleteItem'], queries: [BERBIX_TRANSACTION_INDEX] })
       .bindSecret(secret)
       .addEnvironments(berbix);
 

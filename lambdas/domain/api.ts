@@ -1,20 +1,36 @@
 import { z } from 'zod';
+import { COUNTRY_CODES } from '../berbix/countries';
 import { isClosed } from './status';
 import type { Verification } from './verification';
+
+/**
+ * `customer_uid`: 1 to 128 printable ASCII characters without spaces (`!` to `~`), so ids such as
+ * `auth0|5f7c`, `user@example.com` or a UUID fit, and no control character, NUL or blank reaches
+ * DynamoDB, the logs or Berbix.
+ */
+export const CUSTOMER_UID_PATTERN = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * `email`: zod's practical address pattern (dot-separated atoms of letters, digits and `_'+-`, a
+ * domain with a top-level label of two letters or more), published as is in docs/openapi.yaml.
+ */
+export const EMAIL_PATTERN = z.regexes.email;
 
 /** Request bodies. Strict: unknown fields are a caller mistake, not something to ignore. */
 export const createVerificationBody = z.strictObject({
   id_country: z
-    .string()
-    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
+    .enum(COUNTRY_CODES, { error: 'must be an assigned ISO 3166-1 alpha-2 code, upper case' })
     .optional(),
   id_type: z.enum(['P', 'DL', 'PRC', 'PC', 'ID']).optional(),
-  email: z.email().max(254).optional(),
+  email: z.email({ pattern: EMAIL_PATTERN }).max(254).optional(),
   phone: z
     .string()
     .regex(/^\+?[0-9][0-9 ()-]{4,24}$/, 'must be a phone number')
     .optional(),
-  customer_uid: z.string().min(1).max(128).optional(),
+  customer_uid: z
+    .string()
+    .regex(CUSTOMER_UID_PATTERN, 'must be 1 to 128 printable ASCII characters without spaces')
+    .optional(),
 });
 export type CreateVerificationBody = z.infer<typeof createVerificationBody>;
 

@@ -10,6 +10,7 @@ import {
   type NodejsFunctionProps,
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -58,11 +59,37 @@ export interface VerificationFunctionProps extends Omit<
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
-/** What a function may do with the table. */
-export type TableAccess = 'read' | 'readWrite';
+/**
+ * DynamoDB item actions: one per kind of repository call (no Scan, no batch operations). In a
+ * transaction each item needs its own action: a Put `PutItem`, a ConditionCheck `ConditionCheckItem`.
+ */
+export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
 
-/** What a function may do with objects in the bucket (under `keyPattern`). */
-export type BucketAccess = 'read' | 'put' | 'delete';
+/** Exactly what a function does with the table. */
+export interface TableAccess {
+  /** Item actions on the table itself (a transaction's Put needs `PutItem`). */
+  readonly items: readonly ItemAction[];
+  /**
+   * Global secondary indexes the function queries.
+   * @default none
+   */
+  readonly queries?: readonly string[];
+}
+
+/**
+ * Exactly what a function does with objects in the bucket: each action on one key pattern
+ * (a presigned POST is a `put`, a copy a `get` of the source and a `put` of the copy).
+ */
+export interface BucketAccess {
+  readonly get?: string;
+  readonly put?: string;
+  readonly delete?: string;
+  /** Keys listed (ListObjectsV2 with a `Prefix`): ListBucket under this prefix only. */
+  readonly listPrefix?: string;
+}
+
+/** The AWS services that use the stack key on a function's behalf. */
+export type KeyUser = 'dynamodb' | 's3' | 'secretsmanager' | 'sqs';
 
 /**
  * A Lambda function with the house defaults: Node.js 22 on ARM64, bundled by the local esbuild
@@ -73,8 +100,9 @@ export type BucketAccess = 'read' | 'put' | 'delete';
  * The role starts empty (no `AWSLambdaBasicExecutionRole`, whose `logs:CreateLogGroup` on `*`
  * is more than the function needs); it may write to its own log group only.
  *
- * The `bind*` helpers grant access to a resource and set the environment variable naming it in
- * one call, so a grant never drifts from the configuration.
+ * The `bind*` helpers grant exactly the actions a handler's code calls on a resource (never a
+ * CDK `grant*` bundle, which adds Scan, batch writes and `List*`) and set the environment
+ * variable naming it in one call, so a grant never drifts from the configuration.
  */
 export class VerificationFunction extends NodejsFunction {
   /** The execution role; cdk-nag acknowledgements of its grants are recorded on it. */
@@ -153,40 +181,104 @@ export class VerificationFunction extends NodejsFunction {
     );
   }
 
-  /** Grants table access and sets `TABLE_NAME`. */
+  /**
+   * Grants the item actions on the table (and Query on the named indexes only), the table key
+   * through DynamoDB only, and sets `TABLE_NAME`.
+   */
   bindTable(table: ITable, access: TableAccess, envVarName = 'TABLE_NAME'): this {
-    if (access === 'read') table.grantReadData(this);
-    else table.grantReadWriteData(this);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...new Set(access.items)].map((a) => `dynamodb:${a}`),
+        resources: [table.tableArn],
+      }),
+    );
+    if (access.queries?.length) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: access.queries.map((index) => `${table.tableArn}/index/${index}`),
+        }),
+      );
+    }
+    // DynamoDB decrypts the table key for every access; writers also encrypt with it.
+    const writes = access.items.some((a) => a !== 'GetItem');
+    this.grantKeyThrough('dynamodb', table.encryptionKey, [
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey'] : []),
+    ]);
     this.addEnvironment(envVarName, table.tableName);
-    acknowledgeTableGrants(this, table, access);
     return this;
   }
 
   /**
-   * Grants object access under `keyPattern` (default `uploads/*`) and sets `BUCKET_NAME`.
-   * Each access maps to the narrowest `grant*` there is: read → `grantRead`, put → `grantPut`,
-   * delete → `grantDelete`.
+   * Grants each object action on its key pattern (and ListBucket under `listPrefix` only), the
+   * bucket key through S3 only (Decrypt to read, GenerateDataKey to write), and sets `BUCKET_NAME`.
    */
-  bindBucket(
-    bucket: IBucket,
-    access: readonly BucketAccess[],
-    keyPattern = 'uploads/*',
-    envVarName = 'BUCKET_NAME',
-  ): this {
-    for (const a of new Set(access)) {
-      if (a === 'read') bucket.grantRead(this, keyPattern);
-      else if (a === 'put') bucket.grantPut(this, keyPattern);
-      else bucket.grantDelete(this, keyPattern);
+  bindBucket(bucket: IBucket, access: BucketAccess, envVarName = 'BUCKET_NAME'): this {
+    const objectActions: [string | undefined, string][] = [
+      [access.get, 's3:GetObject'],
+      [access.put, 's3:PutObject'],
+      [access.delete, 's3:DeleteObject'],
+    ];
+    for (const [keys, action] of objectActions) {
+      if (keys === undefined) continue;
+      this.addToRolePolicy(
+        new iam.PolicyStatement({ actions: [action], resources: [bucket.arnForObjects(keys)] }),
+      );
+      if (keys.includes('*')) {
+        acknowledge(
+          this.executionRole,
+          `AwsSolutions-IAM5[Resource::${arnToken(bucket)}/${keys}]`,
+          `Object access is scoped to the server-chosen keys ${keys} of the uploads bucket.`,
+        );
+      }
     }
+    if (access.listPrefix !== undefined) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${access.listPrefix}*`] } },
+        }),
+      );
+    }
+    this.grantKeyThrough('s3', bucket.encryptionKey, [
+      ...(access.get !== undefined ? ['kms:Decrypt'] : []),
+      ...(access.put !== undefined ? ['kms:GenerateDataKey'] : []),
+    ]);
     this.addEnvironment(envVarName, bucket.bucketName);
-    acknowledgeBucketGrants(this, bucket, keyPattern, access);
     return this;
   }
 
-  /** Grants read of the secret (and decrypt through Secrets Manager) and sets `BERBIX_SECRET_ARN`. */
+  /**
+   * Grants GetSecretValue on the secret (and its key through Secrets Manager only) and sets
+   * `BERBIX_SECRET_ARN`.
+   */
   bindSecret(secret: ISecret, envVarName = 'BERBIX_SECRET_ARN'): this {
-    secret.grantRead(this);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+    );
+    this.grantKeyThrough('secretsmanager', secret.encryptionKey, ['kms:Decrypt']);
     this.addEnvironment(envVarName, secret.secretArn);
+    return this;
+  }
+
+  /**
+   * Lets `service` use `key` for `actions` on this function's behalf, and nothing else: the
+   * `kms:ViaService` condition refuses any direct call to KMS.
+   */
+  grantKeyThrough(service: KeyUser, key: IKey | undefined, actions: readonly string[]): this {
+    if (!key || actions.length === 0) return this;
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...actions],
+        resources: [key.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `${service}.${Stack.of(this).region}.amazonaws.com` },
+        },
+      }),
+    );
     return this;
   }
 
@@ -212,57 +304,4 @@ export function logicalIdOf(resource: Construct): string {
 /** How cdk-nag prints a resource's `Arn` attribute in a finding, e.g. `<Bucket83908E77.Arn>`. */
 function arnToken(resource: Construct): string {
   return `<${logicalIdOf(resource)}.Arn>`;
-}
-
-function acknowledgeTableGrants(fn: VerificationFunction, table: ITable, access: TableAccess): void {
-  if (access === 'readWrite') acknowledgeKeyWrites(fn, 'the table is encrypted with the stack key');
-  acknowledge(
-    fn.executionRole,
-    `AwsSolutions-IAM5[Resource::${arnToken(table)}/index/*]`,
-    'grantReadData/grantReadWriteData include the table indexes (the byBerbixTransaction GSI) of this one table.',
-  );
-}
-
-function acknowledgeBucketGrants(
-  fn: VerificationFunction,
-  bucket: IBucket,
-  keyPattern: string,
-  access: readonly BucketAccess[],
-): void {
-  acknowledge(
-    fn.executionRole,
-    `AwsSolutions-IAM5[Resource::${arnToken(bucket)}/${keyPattern}]`,
-    `Object access is scoped to the server-chosen key prefix ${keyPattern} of the uploads bucket.`,
-  );
-  const reasons: Record<string, string> = {
-    'Action::s3:GetObject*': 'grantRead: GetObject and its version/ACL variants on the uploads prefix only.',
-    'Action::s3:GetBucket*': 'grantRead: bucket metadata reads on the one uploads bucket.',
-    'Action::s3:List*': 'grantRead: listing the one uploads bucket.',
-    'Action::s3:Abort*': 'grantPut: aborting multipart uploads on the uploads prefix only.',
-    'Action::s3:DeleteObject*': 'grantDelete: deleting objects on the uploads prefix only.',
-  };
-  const wanted = new Set<string>();
-  if (access.includes('read'))
-    ['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*'].forEach((a) => wanted.add(a));
-  if (access.includes('put')) {
-    wanted.add('Action::s3:Abort*');
-    acknowledgeKeyWrites(fn, 'the uploads bucket uses SSE-KMS with the stack key');
-  }
-  if (access.includes('delete')) wanted.add('Action::s3:DeleteObject*');
-  for (const finding of wanted)
-    acknowledge(fn.executionRole, `AwsSolutions-IAM5[${finding}]`, reasons[finding] ?? finding);
-}
-
-/**
- * Writing to a resource encrypted with a customer key needs `kms:GenerateDataKey*` and
- * `kms:ReEncrypt*`; the grant scopes both to that one key.
- */
-export function acknowledgeKeyWrites(fn: VerificationFunction, why: string): void {
-  for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
-    acknowledge(
-      fn.executionRole,
-      `AwsSolutions-IAM5[Action::${action}]`,
-      `${action} on the stack key only: ${why}.`,
-    );
-  }
 }

@@ -68,6 +68,20 @@ function scopesOf(claims: Claims): string[] {
   return typeof raw === 'string' ? raw.split(' ').filter((s) => s.length > 0) : [];
 }
 
+/** A path segment decoded, or undefined when its `%` escapes are not valid UTF-8 percent-encoding. */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when every `%` escape of the path decodes (API Gateway answers 400 otherwise). */
+export function isDecodablePath(path: string): boolean {
+  return path.split('/').every((segment) => decodeSegment(segment) !== undefined);
+}
+
 /** Chooses the most specific route: literal segments beat `{param}`, which beats `{proxy+}`; `$default` last. */
 export function matchRoute(
   routes: HttpRouteModel[],
@@ -88,7 +102,11 @@ export function matchRoute(
       const greedy = /^\{(.+)\+\}$/.exec(p);
       if (greedy && i === pattern.length - 1) {
         if (segments.length <= i) matched = false;
-        else params[greedy[1]!] = segments.slice(i).map(decodeURIComponent).join('/');
+        else
+          params[greedy[1]!] = segments
+            .slice(i)
+            .map((x) => decodeSegment(x) ?? x)
+            .join('/');
         break;
       }
       const s = segments[i];
@@ -102,7 +120,7 @@ export function matchRoute(
           matched = false;
           break;
         }
-        params[param[1]!] = decodeURIComponent(s);
+        params[param[1]!] = decodeSegment(s) ?? s;
         score += 10;
       } else if (p === s) score += 100;
       else {
@@ -307,6 +325,10 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
       return 204;
     }
 
+    if (!isDecodablePath(rawPath)) {
+      json(res, 400, { message: 'Bad Request' }, cors);
+      return 400;
+    }
     const match = matchRoute(api.routes, method, rawPath);
     if (!match) {
       json(res, 404, { message: 'Not Found' }, cors);

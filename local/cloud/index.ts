@@ -7,16 +7,21 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, GetCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { S3EventRecord } from 'aws-lambda';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { createDevIssuer, ISSUER_PATH, LOCAL_AUDIENCE, localIssuerUrl } from './dev-issuer';
 import { createTableFromTemplate, startDynamoDb } from './emulators/dynamodb';
-import { startS3 } from './emulators/s3';
+import { objectCreatedRecord, startS3 } from './emulators/s3';
 import { startAwsServices } from './emulators/services';
 import { startStepFunctions, type StepFunctionsEmulator } from './emulators/stepfunctions';
 import { startHttpApi } from './http-api';
 import { decodeS3Key, targetsOf } from './s3-notifications';
 import { createLambdaRuntime, type LambdaRuntime } from './lambda-runtime';
+import { recoverAfterRestart, type RecoverySummary, type StoredVerification } from './recovery';
 import {
   LOCAL_AWS,
   loadTemplate,
@@ -26,6 +31,7 @@ import {
 } from './template';
 
 export { LOCAL_AWS } from './template';
+export { LOCAL_RESTART_REASON, type RecoverySummary } from './recovery';
 
 /** The HTTP API's default port, and the one the stack's local issuer URL names. */
 export const DEFAULT_API_PORT = 4000;
@@ -84,6 +90,8 @@ export interface LocalCloud {
   stateMachineArn: string;
   credentials: { accessKeyId: string; secretAccessKey: string; region: string };
   webhookSecret: string;
+  /** With a data dir: what was resumed or closed at start (see docs/local-cloud.md). */
+  recovery?: RecoverySummary;
   /** A token from the local dev issuer. */
   mintToken(sub: string, scopes: string[], expiresInSeconds?: number): Promise<string>;
   /** EventBridge events the functions put (e.g. VerificationCompleted). */
@@ -150,7 +158,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const real = options.berbix === 'sandbox' ? undefined : (options.berbix ?? realBerbixFromEnv());
     let sandbox: Sandbox | undefined;
     if (!real) {
-      sandbox = await startSandbox({});
+      sandbox = await startSandbox({ dataFile: dataDir && path.join(dataDir, 'sandbox.json') });
       stack.push(() => sandbox!.close());
     }
     const berbix = real
@@ -318,6 +326,104 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // Berbix's webhooks come back to the API like they would in the cloud.
     sandbox?.setWebhook({ url: `${http.url}/webhooks/berbix`, secret: webhookSecret });
 
+    // 7. After a restart with persisted data: executions are gone, the verifications they moved are not.
+    let recovery: RecoverySummary | undefined;
+    if (dataDir) {
+      const aws = { region: LOCAL_AWS.region, credentials };
+      const db = DynamoDBDocumentClient.from(new DynamoDBClient({ ...aws, endpoint: dynamo.endpoint }));
+      const states = new SFNClient({ ...aws, endpoint: sfn.endpoint });
+      const objects = new S3Client({ ...aws, endpoint: s3.endpoint, forcePathStyle: true });
+      // The machines and execution inputs as the functions that start them know them.
+      const envOf = (variable: string) => {
+        const fn = template.functions.find((f) => variable in f.environment);
+        return fn ? functionEnv(fn) : {};
+      };
+      const creatorEnv = envOf('ABANDON_AFTER_SECONDS');
+      const deleterEnv = envOf('BERBIX_DELETION_STATE_MACHINE_ARN');
+      const asVerification = (item: Record<string, unknown>) =>
+        ({ ...item, id: String(item.id) }) as StoredVerification;
+      recovery = await recoverAfterRestart({
+        verifications: async () => {
+          const items: StoredVerification[] = [];
+          const pages = paginateScan(
+            { client: db },
+            {
+              TableName: table.name,
+              FilterExpression: 'sk = :meta',
+              ExpressionAttributeValues: { ':meta': 'META' },
+            },
+          );
+          for await (const page of pages) items.push(...(page.Items ?? []).map(asVerification));
+          return items;
+        },
+        get: async (id) => {
+          const out = await db.send(
+            new GetCommand({ TableName: table.name, Key: { pk: `V#${id}`, sk: 'META' } }),
+          );
+          return out.Item && asVerification(out.Item);
+        },
+        startExecution: async (verificationId) => {
+          await states.send(
+            new StartExecutionCommand({
+              stateMachineArn: creatorEnv.STATE_MACHINE_ARN ?? machine.arn,
+              name: verificationId,
+              input: JSON.stringify({
+                verificationId,
+                abandonAfterSeconds: Number(creatorEnv.ABANDON_AFTER_SECONDS ?? 86400),
+                imageRetentionSeconds: Number(creatorEnv.IMAGE_RETENTION_SECONDS ?? 0),
+              }),
+            }),
+          );
+        },
+        startBerbixDeletion: async (verificationId) => {
+          if (!deleterEnv.BERBIX_DELETION_STATE_MACHINE_ARN) throw new Error('no Berbix deletion machine');
+          await states.send(
+            new StartExecutionCommand({
+              stateMachineArn: deleterEnv.BERBIX_DELETION_STATE_MACHINE_ARN,
+              name: verificationId,
+              input: JSON.stringify({
+                verificationId,
+                retryInSeconds: Number(deleterEnv.BERBIX_DELETION_RETRY_SECONDS ?? 30),
+              }),
+            }),
+          );
+        },
+        invokeTask: async (constructId, payload) => {
+          const fn = template.functions.find((f) => f.constructId === constructId);
+          return fn ? (await lambdas.invoke(fn.name, payload)).ok : false;
+        },
+        redeliverUpload: async (key) => {
+          const head = await objects
+            .send(new HeadObjectCommand({ Bucket: bucket.name, Key: key }))
+            .catch(() => undefined);
+          if (!head) return false;
+          const record = objectCreatedRecord({
+            bucket: bucket.name,
+            key,
+            size: head.ContentLength ?? 0,
+            eTag: head.ETag?.replaceAll('"', ''),
+            region: LOCAL_AWS.region,
+          });
+          lastRecord.set(`${bucket.name}/${key}`, record);
+          deliver(record);
+          return true;
+        },
+        log: (line) => logLines(line, 'stderr'),
+      });
+      const { resumed, redelivered, closed, imagesDeleted, deletionsResumed } = recovery;
+      if (resumed.length + closed.length + imagesDeleted.length + deletionsResumed.length > 0) {
+        logLines(
+          `[local-cloud] after the restart: ${resumed.length} verification(s) resumed with a new execution ` +
+            `(${redelivered.length} with their upload delivered again), ${closed.length} closed as ` +
+            `failed (local_restart), images of ${imagesDeleted.length} completed one(s) deleted, ` +
+            `${deletionsResumed.length} pending Berbix deletion(s) started again`,
+        );
+      }
+      db.destroy();
+      states.destroy();
+      objects.destroy();
+    }
+
     return {
       apiUrl: http.url,
       issuer: devIssuer.issuer,
@@ -337,6 +443,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       stateMachineArn: machine.arn,
       credentials: { ...credentials, region: LOCAL_AWS.region },
       webhookSecret,
+      recovery,
       mintToken: (sub, scopes, expiresInSeconds) => devIssuer.mint({ sub, scopes, expiresInSeconds }),
       events: () => [...events],
       stop: stopAll,

@@ -12,6 +12,7 @@ import { BerbixApi, MAX_IMAGE_BYTES, type CallContext, type TransactionInventory
 import { FaultRegistry, faultConfigSchema, type FaultConfig } from './faults';
 import { BodyTooLarge, HttpError, isLoopback, parseJsonBody, readBody, send, type Reply } from './http-util';
 import { generateCa, issueServerCertificate, type CertificateAuthority } from './tls';
+import { SandboxStateFile } from './persistence';
 import { DEFAULT_TEMPLATE_KEYS, DEFAULT_TEMPLATES, type SandboxTemplate } from './templates';
 import { TokenStore } from './tokens';
 import { WebhookSender, type WebhookDelivery } from './webhooks';
@@ -41,6 +42,12 @@ export interface SandboxOptions {
   templates?: Record<string, SandboxTemplate>;
   /** Reuse a CA (e.g. one persisted across restarts); a new one is generated otherwise. */
   ca?: CertificateAuthority;
+  /**
+   * Keep transactions, tokens and accepted images in this JSON file across restarts (read at start,
+   * written after every change). Faults, the call log and webhook deliveries are not kept.
+   * @default in memory only
+   */
+  dataFile?: string;
 }
 
 /** One call the sandbox received: never tokens, secrets or bodies. */
@@ -117,6 +124,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const webhooks = new WebhookSender(options.webhook);
   const faults = new FaultRegistry();
   const api = new BerbixApi({ apiSecret, templates, tokens, webhooks });
+  const state = options.dataFile ? new SandboxStateFile(options.dataFile, api, tokens) : undefined;
+  state?.load();
   const callLog: CallRecord[] = [];
   const ca = options.ca ?? generateCa();
   const serverCert = issueServerCertificate(ca, host);
@@ -171,7 +180,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       case 'POST /_sandbox/expire-tokens': {
         const { transactionId } = parseOr400(expireSchema, await body());
-        return { status: 200, body: { expired: tokens.expire(transactionId, Date.now()) } };
+        const expired = tokens.expire(transactionId, Date.now());
+        state?.scheduleSave();
+        return { status: 200, body: { expired } };
       }
       case 'GET /_sandbox/webhooks':
         return { status: 200, body: { deliveries: webhooks.log() } };
@@ -266,6 +277,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       )
       .catch(errorReply);
     if (!bodyRead) req.resume();
+    // Anything but a read may have changed a transaction or issued tokens.
+    if (req.method !== 'GET') state?.scheduleSave();
     if (decision.kind === 'drop') {
       record(null, decision.source);
       req.socket.destroy();
@@ -303,7 +316,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       tokens.ttlSeconds = seconds;
     },
     setWebhook: (w) => webhooks.configure(w),
-    expireTokens: (transactionId) => tokens.expire(transactionId, Date.now()),
+    expireTokens: (transactionId) => {
+      const expired = tokens.expire(transactionId, Date.now());
+      state?.scheduleSave();
+      return expired;
+    },
     calls: () => callLog.map((c) => ({ ...c })),
     transactions: (prefix) => api.inventory(prefix),
     clearCalls: () => {
@@ -314,6 +331,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     close: async () => {
       await webhooks.close();
       await Promise.all([closeServer(httpServer), closeServer(httpsServer)]);
+      state?.save();
     },
   };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 export type TokenKind = 'access' | 'client' | 'refresh';
 
-interface TokenRecord {
+export interface TokenRecord {
   kind: TokenKind;
   transactionId: number;
   /** Epoch ms; refresh tokens never expire. */
@@ -63,6 +63,16 @@ export class TokenStore {
 
   kindOf(token: string): TokenKind | undefined {
     return this.tokens.get(token)?.kind;
+  }
+
+  /** Every token with its record, for persisting. */
+  entries(): [string, TokenRecord][] {
+    return [...this.tokens.entries()].map(([token, record]) => [token, { ...record }]);
+  }
+
+  /** Adds tokens read back from a persisted sandbox. */
+  restore(entries: Iterable<[string, TokenRecord]>): void {
+    for (const [token, record] of entries) this.tokens.set(token, { ...record });
   }
 
   /** Expires the access and client tokens of one transaction (or of all), as the clock would. */

@@ -10,3 +10,4 @@ export {
   type TestImage,
   type TestImageFormat,
 } from './presets';
+export { hostileImages, type HostileImage } from './hostile';

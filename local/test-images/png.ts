@@ -1,8 +1,9 @@
 import { crc32, deflateSync } from 'node:zlib';
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-function chunk(type: string, data: Buffer): Buffer {
+/** One PNG chunk: length, type, data and the CRC of type and data. */
+export function pngChunk(type: string, data: Buffer): Buffer {
   const length = Buffer.alloc(4);
   length.writeUInt32BE(data.length);
   const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
@@ -42,16 +43,16 @@ export function encodePng(input: {
   }
   // tEXt is keyword, NUL, Latin-1 text; JSON is escaped to ASCII by the caller.
   const texts = Object.entries(input.text ?? {}).map(([keyword, value]) =>
-    chunk(
+    pngChunk(
       'tEXt',
       Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(value, 'latin1')]),
     ),
   );
   return Buffer.concat([
     PNG_SIGNATURE,
-    chunk('IHDR', ihdr),
+    pngChunk('IHDR', ihdr),
     ...texts,
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', Buffer.alloc(0)),
   ]);
 }

@@ -288,22 +288,153 @@ describe('timeouts', () => {
   });
 });
 
+/**
+ * What each function's role may do beside writing its own logs and X-Ray traces: exactly the calls
+ * its handler and adapters make (docs/architecture.md, "Functions and their environment"). A KMS
+ * action is listed with the one service allowed to use the key for it (`kms:ViaService`).
+ * A new function or a new call adds a row or an action here; a wider grant fails the test.
+ */
+const TABLE_READ = ['dynamodb:GetItem', 'kms:Decrypt via dynamodb', 'kms:DescribeKey via dynamodb'];
+const TABLE_WRITE_KEY = [
+  'kms:Decrypt via dynamodb',
+  'kms:DescribeKey via dynamodb',
+  'kms:Encrypt via dynamodb',
+  'kms:GenerateDataKey via dynamodb',
+];
+const items = (...names: string[]) => names.map((n) => `dynamodb:${n}`);
+const SECRET = ['secretsmanager:GetSecretValue', 'kms:Decrypt via secretsmanager'];
+const LIST_AND_DELETE = ['s3:ListBucket', 's3:DeleteObject'];
+/** A Berbix call may refresh the tokens: TOKENS is written only while META allows it (a ConditionCheck). */
+const BERBIX_CALLER = [
+  ...items('GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'),
+  ...TABLE_WRITE_KEY,
+  ...SECRET,
+];
+const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  CreateVerificationFn: [
+    ...items('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    ...TABLE_WRITE_KEY,
+    'states:StartExecution',
+  ],
+  GetVerificationFn: TABLE_READ,
+  CreateUploadFn: [...TABLE_READ, 's3:PutObject', 'kms:GenerateDataKey via s3'],
+  ReuseFrontFn: [
+    ...TABLE_READ,
+    's3:GetObject',
+    's3:PutObject',
+    'kms:Decrypt via s3',
+    'kms:GenerateDataKey via s3',
+  ],
+  SubmitIdScanFn: [
+    ...items('GetItem', 'UpdateItem'),
+    ...TABLE_WRITE_KEY,
+    's3:PutObject',
+    'kms:GenerateDataKey via s3',
+  ],
+  GetResultFn: TABLE_READ,
+  // Stops the verification's execution, starts its Berbix deletion's.
+  DeleteVerificationFn: [
+    ...BERBIX_CALLER,
+    ...items('DeleteItem'),
+    ...LIST_AND_DELETE,
+    'states:StopExecution',
+    'states:StartExecution',
+  ],
+  BerbixWebhookFn: [...BERBIX_CALLER, ...items('DeleteItem', 'Query')],
+  CreateTransactionFn: [...BERBIX_CALLER, ...items('DeleteItem')],
+  AwaitUploadFn: [...items('GetItem', 'UpdateItem'), ...TABLE_WRITE_KEY],
+  SubmitUploadFn: [...BERBIX_CALLER, 's3:GetObject', 's3:DeleteObject', 'kms:Decrypt via s3'],
+  FetchResultFn: [...BERBIX_CALLER, 'events:PutEvents'],
+  DeleteImagesFn: [...items('UpdateItem'), ...TABLE_WRITE_KEY, ...LIST_AND_DELETE],
+  CloseVerificationFn: [...items('GetItem', 'UpdateItem'), ...TABLE_WRITE_KEY, ...LIST_AND_DELETE],
+  DeleteBerbixTransactionFn: [...BERBIX_CALLER, ...items('DeleteItem')],
+  UploadReceivedFn: [
+    ...items('GetItem', 'UpdateItem'),
+    ...TABLE_WRITE_KEY,
+    's3:DeleteObject',
+    'states:SendTaskSuccess',
+    'sqs:SendMessage',
+    'kms:GenerateDataKey via sqs',
+    'kms:Decrypt via sqs',
+  ],
+};
+const EVERY_FUNCTION = [
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+];
+
+type Resources = Record<string, { Type: string; Properties: Json }>;
+
+/** `kms:Decrypt via s3` for a KMS action limited to one service, the bare action otherwise. */
+function labelled(action: string, statement: Statement & { Condition?: Json }): string {
+  const via = JSON.stringify(
+    (statement.Condition?.StringEquals as Json | undefined)?.['kms:ViaService'] ?? '',
+  ).match(/"([a-z0-9]+)\./)?.[1];
+  return action.startsWith('kms:') && via ? `${action} via ${via}` : action;
+}
+
+/** Every action each function's role allows, labelled, from a template's resources. */
+function grantedActions(from: Resources): Record<string, string[]> {
+  return Object.fromEntries(
+    FUNCTION_IDS.map((fnId) => {
+      const roleRef = (from[logicalId(fnId)]?.Properties.Role as { 'Fn::GetAtt': [string, string] })[
+        'Fn::GetAtt'
+      ][0];
+      const statements = Object.values(from)
+        .filter((r) => r.Type === 'AWS::IAM::Policy')
+        .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleRef))
+        .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+      const labels = statements.flatMap((s) => actions(s).map((a) => labelled(a, s)));
+      return [fnId, [...new Set(labels)].filter((a) => !EVERY_FUNCTION.includes(a)).sort()];
+    }),
+  );
+}
+
+const expectedActions = () =>
+  Object.fromEntries(FUNCTION_IDS.map((fnId) => [fnId, [...new Set(ALLOWED[fnId] ?? [])].sort()]));
+
 describe('least privilege', () => {
+  it('allows each function exactly the actions its code calls', () => {
+    expect(Object.keys(ALLOWED).sort()).toEqual([...FUNCTION_IDS].sort());
+    expect(grantedActions(resources)).toEqual(expectedActions());
+  });
+
+  it('fails that check when a grant is widened, by an action or by a key use outside its service', () => {
+    const widened = structuredClone(resources);
+    const role = (widened[logicalId('GetVerificationFn')]?.Properties.Role as { 'Fn::GetAtt': [string] })[
+      'Fn::GetAtt'
+    ][0];
+    const policy = Object.values(widened).find(
+      (r) =>
+        r.Type === 'AWS::IAM::Policy' &&
+        (r.Properties.Roles as { Ref: string }[]).some((x) => x.Ref === role),
+    )!;
+    const statements = (policy.Properties.PolicyDocument as { Statement: Json[] }).Statement;
+    statements.push({ Effect: 'Allow', Action: ['dynamodb:Scan', 'kms:Decrypt'], Resource: '*' });
+    expect(grantedActions(widened).GetVerificationFn).toEqual(
+      [...TABLE_READ, 'dynamodb:Scan', 'kms:Decrypt'].sort(),
+    );
+    expect(grantedActions(widened)).not.toEqual(expectedActions());
+  });
+
+  it('lets every function write its own log group and X-Ray traces, nothing more on logs', () => {
+    for (const fnId of FUNCTION_IDS) {
+      const logs = statementsOf(fnId).filter((s) => actions(s).some((a) => a.startsWith('logs:')));
+      expect({ fnId, logs: logs.flatMap((s) => [s.Resource].flat()) }).toEqual({
+        fnId,
+        logs: [{ 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^${fnId}Logs`)), 'Arn'] }],
+      });
+    }
+  });
+
   it('grants no wildcard action, and a wildcard resource only to X-Ray and log delivery', () => {
     for (const [id, policy] of ofType('AWS::IAM::Policy')) {
       for (const s of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
         for (const a of actions(s))
-          expect({ id, action: a }).not.toEqual({
-            id,
-            action: expect.stringMatching(/^(\*|[a-z0-9-]+:\*)$/),
-          });
+          expect({ id, action: a }).not.toEqual({ id, action: expect.stringMatching(/\*/) });
         if (s.Resource === '*') {
-          expect({ id, actions: actions(s) }).toEqual({
-            id,
-            actions: expect.arrayContaining([
-              expect.stringMatching(/^(xray:|logs:|s3:PutBucketNotification)/),
-            ]),
-          });
           for (const a of actions(s))
             expect(a).toMatch(
               /^(xray:|logs:(Create|Delete|Describe|Get|List|Put|Update)|s3:PutBucketNotification$)/,
@@ -313,33 +444,49 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets UploadReceivedFn resume a wait but not start or stop executions', () => {
-    const granted = allowedActions('UploadReceivedFn');
-    expect(granted).toContain('states:SendTaskSuccess');
-    for (const a of ['states:StartExecution', 'states:StopExecution', 'states:*'])
-      expect(granted).not.toContain(a);
-    expect([...granted].filter((a) => a.startsWith('s3:'))).toEqual(['s3:DeleteObject*']);
-  });
-
-  it('lets CreateVerificationFn start verifications, and DeleteVerificationFn stop them and start Berbix deletions', () => {
-    const holders = (action: string) => FUNCTION_IDS.filter((f) => allowedActions(f).has(action));
-    const started = (fnId: string) =>
-      statementsOf(fnId)
-        .filter((s) => actions(s).includes('states:StartExecution'))
-        .flatMap(resourcesOf);
-    expect(holders('states:StartExecution')).toEqual(['CreateVerificationFn', 'DeleteVerificationFn']);
-    expect(started('CreateVerificationFn')).toEqual([{ Ref: idOf(synth.stack.workflow.stateMachine) }]);
-    expect(started('DeleteVerificationFn')).toEqual([{ Ref: idOf(synth.stack.berbixDeletion.stateMachine) }]);
-    expect(holders('states:StopExecution')).toEqual(['DeleteVerificationFn']);
-    expect(holders('events:PutEvents')).toEqual(['FetchResultFn']);
-  });
-
-  it('gives the read-only API functions no write access to the table and no bucket or secret access', () => {
-    for (const fnId of ['GetVerificationFn', 'GetResultFn']) {
-      const granted = [...allowedActions(fnId)];
-      expect(granted.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual([]);
-      expect(granted.filter((a) => a.startsWith('s3:') || a.startsWith('secretsmanager:'))).toEqual([]);
+  it('uses the stack key only through DynamoDB, S3, Secrets Manager or SQS, never directly', () => {
+    for (const fnId of FUNCTION_IDS) {
+      for (const s of statementsOf(fnId).filter((st) => actions(st).some((a) => a.startsWith('kms:')))) {
+        expect({ fnId, resource: s.Resource }).toEqual({
+          fnId,
+          resource: { 'Fn::GetAtt': [idOf(synth.stack.storage.key), 'Arn'] },
+        });
+        expect(JSON.stringify((s as { Condition?: unknown }).Condition)).toMatch(
+          /"kms:ViaService":\{"Fn::Join":\["",\["(dynamodb|s3|secretsmanager|sqs)\./,
+        );
+      }
     }
+  });
+
+  it('grants nothing to the functions through resource policies (key, bucket, queue, secret)', () => {
+    const roles = FUNCTION_IDS.map(
+      (fnId) => (resources[logicalId(fnId)]?.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0],
+    );
+    const key = resources[idOf(synth.stack.storage.key)]?.Properties.KeyPolicy;
+    const policies = [
+      key,
+      ...['AWS::S3::BucketPolicy', 'AWS::SQS::QueuePolicy', 'AWS::SecretsManager::ResourcePolicy'].flatMap(
+        (t) => ofType(t).map(([, r]) => r.Properties),
+      ),
+    ];
+    for (const role of roles) expect(JSON.stringify(policies)).not.toContain(`"${role}"`);
+  });
+
+  const tableArn = () => ({ 'Fn::GetAtt': [idOf(synth.stack.storage.table), 'Arn'] });
+  it('puts item actions on the table only, and Query on the webhook index only', () => {
+    for (const fnId of FUNCTION_IDS) {
+      for (const s of statementsOf(fnId).filter((st) => actions(st).some((a) => a.startsWith('dynamodb:')))) {
+        const expected = actions(s).includes('dynamodb:Query')
+          ? [{ 'Fn::Join': ['', [tableArn(), '/index/byBerbixTransaction']] }]
+          : [tableArn()];
+        expect({ fnId, actions: actions(s), resources: [s.Resource].flat() }).toEqual({
+          fnId,
+          actions: actions(s),
+          resources: expected,
+        });
+      }
+    }
+    expect(FUNCTION_IDS.filter((f) => allowedActions(f).has('dynamodb:Query'))).toEqual(['BerbixWebhookFn']);
   });
 
   const bucketArn = () => ({ 'Fn::GetAtt': [idOf(synth.stack.storage.bucket), 'Arn'] });
@@ -348,12 +495,18 @@ describe('least privilege', () => {
     statementsOf(fnId).filter((st) => actions(st).some((a) => a.startsWith('s3:')));
   const resourcesOf = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
 
-  it('scopes object access of every function to keys under uploads/', () => {
+  it('lists the bucket only under uploads/, and scopes every object action to keys under uploads/', () => {
     for (const fnId of FUNCTION_IDS) {
       for (const s of s3Statements(fnId)) {
+        if (actions(s).includes('s3:ListBucket')) {
+          expect(s).toMatchObject({
+            Action: 's3:ListBucket',
+            Resource: bucketArn(),
+            Condition: { StringLike: { 's3:prefix': ['uploads/*'] } },
+          });
+          continue;
+        }
         for (const r of resourcesOf(s)) {
-          // Only grantRead's bucket-level List/GetBucket touch the bucket ARN itself.
-          if (JSON.stringify(r) === JSON.stringify(bucketArn())) continue;
           expect({ fnId, r }).toEqual({
             fnId,
             r: { 'Fn::Join': ['', [bucketArn(), expect.stringMatching(/^\/uploads\/\*/)]] },
@@ -364,18 +517,28 @@ describe('least privilege', () => {
   });
 
   it('lets the API writers put objects for their own step only', () => {
-    const puts = (fnId: string) =>
+    const on = (fnId: string, action: string) =>
       s3Statements(fnId)
-        .filter((s) => actions(s).includes('s3:PutObject'))
+        .filter((s) => actions(s).includes(action))
         .flatMap(resourcesOf);
-    expect(puts('CreateUploadFn')).toEqual([objects('uploads/*/document_*/*')]);
-    expect(puts('SubmitIdScanFn')).toEqual([objects('uploads/*/id_scan/*')]);
-    expect(puts('ReuseFrontFn')).toEqual([objects('uploads/*/document_back/*')]);
-    const reads = s3Statements('ReuseFrontFn')
-      .filter((s) => actions(s).includes('s3:GetObject*'))
-      .flatMap(resourcesOf);
-    expect(reads).toContainEqual(objects('uploads/*/document_front/*'));
-    expect(reads).not.toContainEqual(objects('uploads/*'));
+    expect(on('CreateUploadFn', 's3:PutObject')).toEqual([objects('uploads/*/document_*/*')]);
+    expect(on('SubmitIdScanFn', 's3:PutObject')).toEqual([objects('uploads/*/id_scan/*')]);
+    expect(on('ReuseFrontFn', 's3:PutObject')).toEqual([objects('uploads/*/document_back/*')]);
+    expect(on('ReuseFrontFn', 's3:GetObject')).toEqual([objects('uploads/*/document_front/*')]);
+  });
+
+  it('lets CreateVerificationFn start verifications, DeleteVerificationFn stop them and start Berbix deletions, UploadReceivedFn resume them', () => {
+    const holders = (action: string) => FUNCTION_IDS.filter((f) => allowedActions(f).has(action));
+    const started = (fnId: string) =>
+      statementsOf(fnId)
+        .filter((s) => actions(s).includes('states:StartExecution'))
+        .flatMap(resourcesOf);
+    expect(holders('states:StartExecution')).toEqual(['CreateVerificationFn', 'DeleteVerificationFn']);
+    expect(started('CreateVerificationFn')).toEqual([{ Ref: idOf(synth.stack.workflow.stateMachine) }]);
+    expect(started('DeleteVerificationFn')).toEqual([{ Ref: idOf(synth.stack.berbixDeletion.stateMachine) }]);
+    expect(holders('states:StopExecution')).toEqual(['DeleteVerificationFn']);
+    expect(holders('states:SendTaskSuccess')).toEqual(['UploadReceivedFn']);
+    expect(holders('events:PutEvents')).toEqual(['FetchResultFn']);
   });
 });
 

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateSync } from 'node:zlib';
 import { decode } from 'jpeg-js';
-import { makeAamvaBarcode, makeTestImage, presets, SAMPLE_AAMVA } from '../../local/test-images';
+import {
+  hostileImages,
+  makeAamvaBarcode,
+  makeTestImage,
+  presets,
+  SAMPLE_AAMVA,
+} from '../../local/test-images';
 
 /** A minimal PNG reader for the test: chunks by type, and the inflated pixel data. */
 function readPng(png: Buffer) {
@@ -90,7 +96,13 @@ describe('the test-image generator', () => {
           ...Object.values(presets).map((p) => p().fileName),
           'drivers-license-back.pdf417.txt',
           'drivers-license-back.pdf417.b64',
+          'hostile',
         ].sort(),
+      );
+      expect((await readdir(join(dir, 'hostile'))).sort()).toEqual(
+        hostileImages()
+          .map((h) => h.fileName)
+          .sort(),
       );
       expect(await readFile(join(dir, 'drivers-license-back.pdf417.txt'), 'latin1')).toBe(SAMPLE_AAMVA);
     } finally {

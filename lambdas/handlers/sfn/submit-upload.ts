@@ -68,7 +68,7 @@ export const handler = taskHandler(
         client.uploadIdScan(session, { scanType: 'pdf417', extractedData: bytes }),
       );
     } else {
-      const check = checkImage(bytes);
+      const check = await checkImage(bytes);
       if (!check.ok) {
         outcome = refusedLocally(awaitedStep, check.reason);
         refusedImage = true;

@@ -260,6 +260,24 @@ export function encodeEventKey(key: string): string {
     .join('/');
 }
 
+/** The ObjectCreated record of an object already stored, for delivering its event again. */
+export function objectCreatedRecord(input: {
+  bucket: string;
+  /** The object's key as stored (not encoded). */
+  key: string;
+  size: number;
+  eTag?: string;
+  region?: string;
+}): S3EventRecord {
+  const sequencer = `${Date.now().toString(16)}00000000`.toUpperCase();
+  const event = { eventName: 'ObjectCreated:Post', bucket: input.bucket, key: encodeEventKey(input.key) };
+  return notificationRecord(
+    { ...event, size: input.size, eTag: input.eTag },
+    input.region ?? 'us-east-1',
+    sequencer,
+  );
+}
+
 function notificationRecord(event: S3ObjectEvent, region: string, sequencer: string): S3EventRecord {
   const requestId = randomBytes(8).toString('hex').toUpperCase();
   const object: S3EventRecord['s3']['object'] = event.eventName.startsWith('ObjectRemoved')

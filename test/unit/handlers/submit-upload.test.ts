@@ -5,6 +5,7 @@ import { body, ddb, givenMeta, givenTokens, putItems, resetAws, s3, verification
 import { setTestEnv } from '../support/env';
 import { context } from '../support/events';
 import { FakeBerbix, tokenReply } from '../support/fake-berbix';
+import { hostileImages } from '../../../local/test-images';
 import { makeJpeg, makePng } from '../support/images';
 
 const berbix = new FakeBerbix();
@@ -104,6 +105,22 @@ describe('submit-upload', () => {
     });
     expect(recorded()[0]?.UpdateExpression).not.toContain('acceptedKeys');
     expect(s3.commandCalls(DeleteObjectCommand)[0]?.args[0].input.Key).toBe(frontKey);
+  });
+
+  it.each(
+    hostileImages()
+      .filter((i) => ['zip-polyglot.jpg', 'short-idat.png', 'scrambled-scan.jpg'].includes(i.fileName))
+      .map((i) => [i.fileName, i] as const),
+  )('records the precise local reason for %s and never calls Berbix', async (_name, image) => {
+    claimed(frontKey);
+    s3.on(GetObjectCommand).resolves({ Body: body(image.bytes) });
+    s3.on(DeleteObjectCommand).resolves({});
+
+    await handler({ verificationId: VID, key: frontKey }, context);
+    expect(berbix.requests).toHaveLength(0);
+    expect(recorded()[0]?.ExpressionAttributeValues).toMatchObject({
+      ':details': { bad_upload: { reason: image.reason, source: 'local' } },
+    });
   });
 
   it('records Berbix issues and the retake step after text_unreadable', async () => {

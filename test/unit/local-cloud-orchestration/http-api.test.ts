@@ -193,6 +193,24 @@ describe('the local HTTP API', () => {
     expect(await res.json()).toEqual({ message: 'Not Found' });
   });
 
+  it.each(['/verifications/%zz', '/verifications/%E0%A4%A', '/verifications/%C3%28', '/%/result'])(
+    'answers 400 Bad Request for the undecodable path %s, before any authorizer or function',
+    async (badPath) => {
+      const res = await call(badPath);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ message: 'Bad Request' });
+    },
+  );
+
+  it('decodes valid escapes in path parameters', async () => {
+    const token = await issuer.mint({ sub: 'alice', scopes: [CLIENT] });
+    const res = await call('/verifications/a%20b%2Fc', bearer(token));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { event: { pathParameters: unknown } }).event.pathParameters).toEqual({
+      id: 'a b/c',
+    });
+  });
+
   it('mints tokens on the local-only endpoint that the authorizer accepts', async () => {
     const minted = await call('/_local/tokens', {
       method: 'POST',
