@@ -120,36 +120,28 @@ export async function main(argv: string[], streams = process): Promise<ExitCode>
     exitCode = report.exit_code;
   });
 
-  connectionOptions(
-    program
-      .command('status')
-      .argument('<id>', 'a verification id')
-      .description('show status, next step, issues'),
-  ).action(async (id: string, options: Common) => {
-    ui = new Ui(Boolean(options.json), streams);
-    await status(id, options, ui);
-  });
+  /** A command about one verification: `NAME ID` with the connection flags. */
+  const aboutOne = (
+    name: string,
+    description: string,
+    run: (id: string, options: Common & { yes?: boolean }, ui: Ui) => Promise<void>,
+    extra: (command: Command) => Command = (command) => command,
+  ) =>
+    connectionOptions(
+      extra(program.command(name).argument('<id>', 'a verification id').description(description)),
+    ).action(async (id: string, options: Common & { yes?: boolean }) => {
+      ui = new Ui(Boolean(options.json), streams);
+      await run(id, options, ui);
+    });
 
-  connectionOptions(
-    program
-      .command('result')
-      .argument('<id>', 'a verification id')
-      .description("show Berbix's result (backend scope; personal data)"),
-  ).action(async (id: string, options: Common) => {
-    ui = new Ui(Boolean(options.json), streams);
-    await result(id, options, ui);
-  });
-
-  connectionOptions(
-    program
-      .command('delete')
-      .argument('<id>', 'a verification id')
-      .description('delete a verification, its images and personal data (backend scope)')
-      .option('-y, --yes', 'do not ask for confirmation'),
-  ).action(async (id: string, options: Common & { yes?: boolean }) => {
-    ui = new Ui(Boolean(options.json), streams);
-    await remove(id, options, ui);
-  });
+  aboutOne('status', 'show status, next step, issues', status);
+  aboutOne('result', "show Berbix's result (backend scope; personal data)", result);
+  aboutOne(
+    'delete',
+    'delete a verification, its images and personal data (backend scope)',
+    remove,
+    (command) => command.option('-y, --yes', 'do not ask for confirmation'),
+  );
 
   program
     .command('token')

@@ -129,6 +129,8 @@ export class Ui {
     if (!this.canPrompt) return undefined;
     const rl = createInterface({ input: this.streams.stdin, output: this.streams.stderr, terminal: true });
     const closed = new Promise<undefined>((resolve) => rl.once('close', () => resolve(undefined)));
+    // Ctrl-C at the question stops the CLI as it does anywhere else.
+    rl.once('SIGINT', () => process.kill(process.pid, 'SIGINT'));
     try {
       const answer = await Promise.race([
         rl.question(this.paint('bold', question, this.streams.stderr)),
