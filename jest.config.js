@@ -28,11 +28,15 @@ const project = (name, extra = {}) => ({
   ...extra,
 });
 
-const integrationHooks = {};
-if (existsSync(`${__dirname}/test/integration/global-setup.ts`)) {
-  integrationHooks.globalSetup = '<rootDir>/test/integration/global-setup.ts';
-  integrationHooks.globalTeardown = '<rootDir>/test/integration/global-teardown.ts';
-}
+// Each project on a local cloud starts its own (global setup), named through `globals`.
+const onLocalCloud = (name) => {
+  const hooks = { globals: { __LOCAL_CLOUD_NAME__: name }, slowTestThreshold: 30 };
+  if (existsSync(`${__dirname}/test/${name}/global-setup.ts`)) {
+    hooks.globalSetup = `<rootDir>/test/${name}/global-setup.ts`;
+    hooks.globalTeardown = `<rootDir>/test/${name}/global-teardown.ts`;
+  }
+  return hooks;
+};
 
 module.exports = {
   projects: [
@@ -40,7 +44,8 @@ module.exports = {
     project('sandbox'),
     project('infra'),
     project('statemachine'),
-    project('integration', { ...integrationHooks, slowTestThreshold: 30 }),
+    project('integration', onLocalCloud('integration')),
+    project('reliability', onLocalCloud('reliability')),
   ],
   testTimeout: 60_000,
 };

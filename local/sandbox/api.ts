@@ -66,6 +66,18 @@ export interface ApiOptions {
 }
 
 /** The Berbix /v0 API over in-memory state. */
+/** One transaction as `GET /_sandbox/transactions` lists it. */
+export interface TransactionInventoryEntry {
+  transactionId: number;
+  customerUid: string;
+  nextStep: string;
+  createdAt: string;
+  completedAt?: string;
+  deletedAt?: string;
+  /** Which personal data the transaction still holds. */
+  holds: { email: boolean; phone: boolean; front: boolean; back: boolean; scan: boolean };
+}
+
 export class BerbixApi {
   readonly transactions = new Map<number, Transaction>();
   private readonly imageKeys = new Map<string, AcceptedImage>();
@@ -107,6 +119,30 @@ export class BerbixApi {
     ];
     if (known.includes(req.path)) throw new HttpError(405, `${req.method} is not allowed on ${req.path}.`);
     throw new HttpError(404, `No route for ${req.method} ${req.path}.`);
+  }
+
+  /**
+   * What the sandbox holds, for tests to check nothing is left behind: which transactions exist,
+   * whether deleted, and which kinds of personal data each still holds (never the values).
+   */
+  inventory(customerUidPrefix?: string): TransactionInventoryEntry[] {
+    return [...this.transactions.values()]
+      .filter((tx) => customerUidPrefix === undefined || tx.customerUid.startsWith(customerUidPrefix))
+      .map((tx) => ({
+        transactionId: tx.id,
+        customerUid: tx.customerUid,
+        nextStep: tx.nextStep,
+        createdAt: tx.createdAt.toISOString(),
+        ...(tx.completedAt ? { completedAt: tx.completedAt.toISOString() } : {}),
+        ...(tx.deletedAt ? { deletedAt: tx.deletedAt.toISOString() } : {}),
+        holds: {
+          email: tx.email != null,
+          phone: tx.phone != null,
+          front: tx.front !== undefined,
+          back: tx.back !== undefined,
+          scan: tx.scan !== undefined,
+        },
+      }));
   }
 
   /** An accepted image by its public key, for the short-lived image URLs of a result. */

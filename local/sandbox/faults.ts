@@ -9,15 +9,32 @@ const statusSchema = z.union([
 ]);
 
 export const faultConfigSchema = z.strictObject({
+  /**
+   * Only calls for transactions whose `customer_uid` starts with this are affected (the create
+   * call by its body, the others by their token), so tests on one sandbox do not disturb each
+   * other. Each prefix holds its own faults; without one, the faults apply to every other call.
+   */
+  customerUidPrefix: z.string().min(1).max(128).optional(),
   /** Delay added before every matching call is handled. */
   latencyMs: z.number().int().min(0).max(60_000).optional(),
-  /** Shares (0..1) of matching calls answered with that status, or with the socket destroyed. */
+  /** A share (0..1) of matching calls delayed by `ms` more: latency spikes. */
+  spikes: z
+    .strictObject({ rate: z.number().min(0).max(1), ms: z.number().int().min(0).max(60_000) })
+    .optional(),
+  /**
+   * Shares (0..1) of matching calls answered with that status, or with the socket destroyed:
+   * `drop` before the call is handled, `dropAfter` once it has been handled (Berbix did the work,
+   * the caller never hears of it).
+   */
   rates: z
     .strictObject({
       status500: z.number().min(0).max(1).optional(),
+      status502: z.number().min(0).max(1).optional(),
       status503: z.number().min(0).max(1).optional(),
+      status504: z.number().min(0).max(1).optional(),
       status429: z.number().min(0).max(1).optional(),
       drop: z.number().min(0).max(1).optional(),
+      dropAfter: z.number().min(0).max(1).optional(),
     })
     .optional(),
   /** Seed for the draws behind `rates`, so a run of faults can be replayed exactly. @default Math.random */
@@ -62,7 +79,10 @@ export class FaultInjector {
   }
 
   latencyMs(path: string): number {
-    return this.matches(this.config.paths, path) ? (this.config.latencyMs ?? 0) : 0;
+    if (!this.matches(this.config.paths, path)) return 0;
+    const spikes = this.config.spikes;
+    const spike = spikes && this.random() < spikes.rate ? spikes.ms : 0;
+    return (this.config.latencyMs ?? 0) + spike;
   }
 
   decide(path: string): FaultDecision {
@@ -84,7 +104,9 @@ export class FaultInjector {
     let band = 0;
     for (const [status, rate] of [
       [500, rates.status500],
+      [502, rates.status502],
       [503, rates.status503],
+      [504, rates.status504],
       [429, rates.status429],
     ] as const) {
       band += rate ?? 0;
@@ -99,11 +121,56 @@ export class FaultInjector {
     }
     band += rates.drop ?? 0;
     if (draw < band) return { kind: 'drop', phase: 'before', source: 'rate' };
+    band += rates.dropAfter ?? 0;
+    if (draw < band) return { kind: 'drop', phase: 'after', source: 'rate' };
     return { kind: 'none' };
   }
 
   private matches(paths: string[] | undefined, path: string): boolean {
     return !paths || paths.length === 0 || paths.includes(path);
+  }
+}
+
+/**
+ * The faults of every scope: one injector per `customerUidPrefix`, and one for all other calls.
+ * A call takes the faults of the longest prefix its transaction's `customer_uid` starts with.
+ */
+export class FaultRegistry {
+  private readonly unscoped = new FaultInjector();
+  private readonly scoped = new Map<string, FaultInjector>();
+
+  /** Sets the faults of the config's scope, leaving the other scopes as they are. */
+  set(config: FaultConfig): void {
+    const parsed = faultConfigSchema.parse(config);
+    const prefix = parsed.customerUidPrefix;
+    if (prefix === undefined) return this.unscoped.set(parsed);
+    const injector = this.scoped.get(prefix) ?? new FaultInjector();
+    injector.set(parsed);
+    this.scoped.set(prefix, injector);
+  }
+
+  /** Clears one scope's faults, or every scope's. */
+  clear(customerUidPrefix?: string): void {
+    if (customerUidPrefix !== undefined) {
+      this.scoped.delete(customerUidPrefix);
+      return;
+    }
+    this.unscoped.set({});
+    this.scoped.clear();
+  }
+
+  get(): ReturnType<FaultInjector['get']> & { scoped: ReturnType<FaultInjector['get']>[] } {
+    return { ...this.unscoped.get(), scoped: [...this.scoped.values()].map((i) => i.get()) };
+  }
+
+  /** The injector deciding a call for a transaction of `customerUid` (unknown: the unscoped one). */
+  for(customerUid: string | undefined): FaultInjector {
+    if (customerUid === undefined) return this.unscoped;
+    let best: [string, FaultInjector] | undefined;
+    for (const entry of this.scoped) {
+      if (customerUid.startsWith(entry[0]) && entry[0].length > (best?.[0].length ?? -1)) best = entry;
+    }
+    return best?.[1] ?? this.unscoped;
   }
 }
 

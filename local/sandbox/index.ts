@@ -8,8 +8,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { BerbixApi, MAX_IMAGE_BYTES, type CallContext } from './api';
-import { FaultInjector, faultConfigSchema, type FaultConfig } from './faults';
+import { BerbixApi, MAX_IMAGE_BYTES, type CallContext, type TransactionInventoryEntry } from './api';
+import { FaultRegistry, faultConfigSchema, type FaultConfig } from './faults';
 import { BodyTooLarge, HttpError, isLoopback, parseJsonBody, readBody, send, type Reply } from './http-util';
 import { generateCa, issueServerCertificate, type CertificateAuthority } from './tls';
 import { DEFAULT_TEMPLATE_KEYS, DEFAULT_TEMPLATES, type SandboxTemplate } from './templates';
@@ -17,6 +17,7 @@ import { TokenStore } from './tokens';
 import { WebhookSender, type WebhookDelivery } from './webhooks';
 
 export type { FaultConfig } from './faults';
+export type { TransactionInventoryEntry } from './api';
 export type { SandboxTemplate } from './templates';
 export type { WebhookDelivery } from './webhooks';
 export type { CertificateAuthority } from './tls';
@@ -62,12 +63,17 @@ export interface Sandbox {
   apiSecret: string;
   caCertPem: string;
   templateKeys: { frontBack: string; barcode: string; frontOnly?: string };
+  /** Sets the faults of the config's scope (`customerUidPrefix`, or all other calls). */
   setFaults(faults: FaultConfig): void;
+  /** Clears one scope's faults, or every scope's. */
+  clearFaults(customerUidPrefix?: string): void;
   setTokenTtl(seconds: number): void;
   setWebhook(w?: { url: string; secret: string }): void;
   /** Expires the access and client tokens of one transaction (or all), as if their hour had passed. */
   expireTokens(transactionId?: number): number;
   calls(): CallRecord[];
+  /** The transactions (optionally of one customer_uid prefix) and which personal data each holds. */
+  transactions(customerUidPrefix?: string): TransactionInventoryEntry[];
   clearCalls(): void;
   webhookDeliveries(): WebhookDelivery[];
   /** Resolves once every webhook delivery in flight has finished. */
@@ -109,7 +115,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   );
   const tokens = new TokenStore(options.tokenTtlSeconds ?? 3600);
   const webhooks = new WebhookSender(options.webhook);
-  const faults = new FaultInjector();
+  const faults = new FaultRegistry();
   const api = new BerbixApi({ apiSecret, templates, tokens, webhooks });
   const callLog: CallRecord[] = [];
   const ca = options.ca ?? generateCa();
@@ -138,6 +144,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     switch (route) {
       case 'GET /_sandbox/info':
         return { status: 200, body: info() };
+      case 'GET /_sandbox/transactions': {
+        const prefix = new URL(req.url ?? '/', 'http://sandbox').searchParams.get('customerUidPrefix');
+        return { status: 200, body: { transactions: api.inventory(prefix ?? undefined) } };
+      }
       case 'GET /_sandbox/calls':
         return { status: 200, body: { calls: callLog } };
       case 'DELETE /_sandbox/calls':
@@ -148,9 +158,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       case 'PUT /_sandbox/faults':
         faults.set(parseOr400(faultConfigSchema, await body()));
         return { status: 200, body: faults.get() };
-      case 'DELETE /_sandbox/faults':
-        faults.set({});
+      case 'DELETE /_sandbox/faults': {
+        const prefix = new URL(req.url ?? '/', 'http://sandbox').searchParams.get('customerUidPrefix');
+        faults.clear(prefix ?? undefined);
         return { status: 204 };
+      }
       case 'PUT /_sandbox/config': {
         const config = parseOr400(configSchema, await body());
         if (config.tokenTtlSeconds !== undefined) tokens.ttlSeconds = config.tokenTtlSeconds;
@@ -168,6 +180,30 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const image = req.method === 'GET' && imageKey ? api.image(imageKey) : undefined;
     if (image) return { status: 200, bytes: { contentType: image.format, data: image.bytes } };
     throw new HttpError(404, `No sandbox control route for ${req.method} ${path}.`);
+  }
+
+  /**
+   * Whose call this is, for scoped faults: the create call by the `customer_uid` in its body, a
+   * refresh by its refresh token, every other call by its bearer token. Undefined when unknown.
+   */
+  async function customerUidOf(
+    req: IncomingMessage,
+    path: string,
+    body: () => Promise<unknown>,
+  ): Promise<string | undefined> {
+    const uidOf = (token: unknown) => {
+      const id = typeof token === 'string' ? tokens.transactionOf(token) : undefined;
+      return id === undefined ? undefined : api.transactions.get(id)?.customerUid;
+    };
+    if (req.method === 'POST' && (path === '/v0/transactions' || path === '/v0/tokens')) {
+      // A body that cannot be read is answered by the API itself, from the same cached promise.
+      const parsed = (await body().catch(() => undefined)) as Record<string, unknown> | undefined;
+      if (path === '/v0/tokens') return uidOf(parsed?.refresh_token);
+      const uid = parsed?.customer_uid;
+      return typeof uid === 'string' || typeof uid === 'number' ? String(uid) : undefined;
+    }
+    const [scheme, credential] = (req.headers.authorization ?? '').split(' ');
+    return /^(bearer|token)$/i.test(scheme ?? '') ? uidOf(credential) : undefined;
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, baseUrl: string): Promise<void> {
@@ -195,9 +231,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         ...(fault ? { fault } : {}),
         timestamp: new Date().toISOString(),
       });
-    const latency = faults.latencyMs(path);
+    let bodyRead: Promise<unknown> | undefined;
+    const body = () => (bodyRead ??= readBody(req, MAX_BODY_BYTES).then(parseJsonBody));
+    const injector = faults.for(await customerUidOf(req, path, body));
+    const latency = injector.latencyMs(path);
     if (latency > 0) await sleep(latency);
-    const decision = faults.decide(path);
+    const decision = injector.decide(path);
     if (decision.kind === 'drop' && decision.phase === 'before') {
       record(null, decision.source);
       req.socket.destroy();
@@ -214,7 +253,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       send(res, { status: decision.status, headers, body: error.body() });
       return;
     }
-    let bodyRead: Promise<unknown> | undefined;
     const reply = await api
       .handle(
         {
@@ -222,7 +260,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           path,
           authorization: req.headers.authorization,
           baseUrl,
-          body: () => (bodyRead ??= readBody(req, MAX_BODY_BYTES).then(parseJsonBody)),
+          body,
         },
         ctx,
       )
@@ -260,12 +298,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     caCertPem: ca.certPem,
     templateKeys: { ...DEFAULT_TEMPLATE_KEYS },
     setFaults: (config) => faults.set(config),
+    clearFaults: (prefix) => faults.clear(prefix),
     setTokenTtl: (seconds) => {
       tokens.ttlSeconds = seconds;
     },
     setWebhook: (w) => webhooks.configure(w),
     expireTokens: (transactionId) => tokens.expire(transactionId, Date.now()),
     calls: () => callLog.map((c) => ({ ...c })),
+    transactions: (prefix) => api.inventory(prefix),
     clearCalls: () => {
       callLog.length = 0;
     },

@@ -56,6 +56,11 @@ export class TokenStore {
     return { ok: true, transactionId: record.transactionId };
   }
 
+  /** The transaction a token of any kind belongs to, expired or not. */
+  transactionOf(token: string): number | undefined {
+    return this.tokens.get(token)?.transactionId;
+  }
+
   kindOf(token: string): TokenKind | undefined {
     return this.tokens.get(token)?.kind;
   }

@@ -147,4 +147,39 @@ describe('the sandbox control API', () => {
     expect(['127.0.0.1', '::1', '::ffff:127.0.0.1'].every(isLoopback)).toBe(true);
     expect(['10.0.0.2', '::ffff:192.168.1.1', undefined].some(isLoopback)).toBe(false);
   });
+
+  it('lists transactions under /_sandbox/transactions with the kinds of personal data they hold', async () => {
+    const tokens = await ctx.client.create({ customerUid: 'inventory-1', idType: 'DL' });
+    await ctx.client.call('POST', '/v0/transactions', {
+      auth: ctx.client.basic,
+      body: {
+        customer_uid: 'inventory-2',
+        template_key: ctx.sandbox.templateKeys.frontBack,
+        email: 'someone@example.com',
+        api_only_options: {},
+      },
+    });
+    await ctx.client.upload(tokens, 'document_front', presets.driversLicenseFront().bytes);
+    const listed = await ctx.client.call('GET', '/_sandbox/transactions?customerUidPrefix=inventory-');
+    const byUid = (uid: string) =>
+      (listed.body.transactions as { customerUid: string }[]).find((t) => t.customerUid === uid);
+    expect(byUid('inventory-1')).toEqual({
+      transactionId: tokens.transaction_id,
+      customerUid: 'inventory-1',
+      nextStep: 'upload_document_back',
+      createdAt: expect.any(String),
+      holds: { email: false, phone: false, front: true, back: false, scan: false },
+    });
+    expect(byUid('inventory-2')).toMatchObject({ holds: { email: true, phone: false, front: false } });
+    // Deleted: marked, and nothing personal is held any more; the values are never listed.
+    await ctx.client.call('DELETE', '/v0/transactions', { auth: `Bearer ${tokens.access_token}` });
+    const after = ctx.sandbox.transactions('inventory-1');
+    expect(after).toEqual([
+      expect.objectContaining({
+        deletedAt: expect.any(String),
+        holds: { email: false, phone: false, front: false, back: false, scan: false },
+      }),
+    ]);
+    expect(JSON.stringify(listed.body)).not.toContain('someone@example.com');
+  });
 });

@@ -5,7 +5,7 @@ const ctx = useSandbox();
 const front = presets.driversLicenseFront().bytes;
 
 describe('the sandbox injects faults on demand', () => {
-  afterEach(() => ctx.sandbox.setFaults({}));
+  afterEach(() => ctx.sandbox.clearFaults());
 
   it('fails a deterministic burst of calls on one path, then serves normally', async () => {
     const tokens = await ctx.client.create({ idType: 'DL' });
@@ -106,5 +106,59 @@ describe('the sandbox injects faults on demand', () => {
     expect((await ctx.client.call('DELETE', '/_sandbox/faults')).status).toBe(204);
     const invalid = await ctx.client.call('PUT', '/_sandbox/faults', { body: { rates: { status500: 2 } } });
     expect(invalid).toMatchObject({ status: 400, body: { code: 400, message: expect.any(String) } });
+  });
+
+  it('scopes faults to the transactions of one customer_uid prefix, by create body and by token', async () => {
+    const mine = await ctx.client.create({ customerUid: 'scope-a-1', idType: 'DL' });
+    const theirs = await ctx.client.create({ customerUid: 'other-1', idType: 'DL' });
+    ctx.sandbox.setFaults({ customerUidPrefix: 'scope-a-', rates: { status502: 1 } });
+
+    expect((await ctx.client.upload(mine, 'document_front', front)).status).toBe(502);
+    expect((await ctx.client.transaction(mine)).status).toBe(502);
+    const create = await ctx.client.call('POST', '/v0/transactions', {
+      auth: ctx.client.basic,
+      body: {
+        customer_uid: 'scope-a-2',
+        template_key: ctx.sandbox.templateKeys.frontBack,
+        api_only_options: {},
+      },
+    });
+    expect(create.status).toBe(502);
+    // Everyone else is served normally, and clearing the scope ends its faults.
+    expect((await ctx.client.upload(theirs, 'document_front', front)).status).toBe(200);
+    ctx.sandbox.clearFaults('scope-a-');
+    expect((await ctx.client.upload(mine, 'document_front', front)).status).toBe(200);
+  });
+
+  it('takes the faults of the longest matching prefix over the unscoped ones', async () => {
+    const tokens = await ctx.client.create({ customerUid: 'scope-b-long-1' });
+    ctx.sandbox.setFaults({ rates: { status500: 1 } });
+    ctx.sandbox.setFaults({ customerUidPrefix: 'scope-b-', rates: { status503: 1 } });
+    ctx.sandbox.setFaults({ customerUidPrefix: 'scope-b-long-', rates: { status504: 1 } });
+    expect((await ctx.client.transaction(tokens)).status).toBe(504);
+    ctx.sandbox.clearFaults();
+    expect((await ctx.client.transaction(tokens)).status).toBe(200);
+  });
+
+  it('drops the connection after handling a call at a rate, so Berbix did the work', async () => {
+    const tokens = await ctx.client.create({ customerUid: 'scope-c-1', idType: 'DL' });
+    ctx.sandbox.setFaults({
+      customerUidPrefix: 'scope-c-',
+      rates: { dropAfter: 1 },
+      paths: ['/v0/images/upload'],
+    });
+    await expect(ctx.client.upload(tokens, 'document_front', front)).rejects.toThrow();
+    ctx.sandbox.clearFaults('scope-c-');
+    const repeat = await ctx.client.upload(tokens, 'document_front', front);
+    expect(repeat).toMatchObject({ status: 409, body: { next_step: 'upload_document_back' } });
+  });
+
+  it('adds latency spikes to a share of calls', async () => {
+    const tokens = await ctx.client.create();
+    ctx.sandbox.setFaults({ spikes: { rate: 1, ms: 200 } });
+    const started = performance.now();
+    expect((await ctx.client.transaction(tokens)).status).toBe(200);
+    // A lower bound only: the spike was served before the answer.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(195);
   });
 });

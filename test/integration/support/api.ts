@@ -134,9 +134,9 @@ export async function mintToken(sub: string, scopes: string[] = [CLIENT_SCOPE]):
   return res.body.token;
 }
 
-/** A fresh end user (unique sub) and their client token. */
-export async function newUser(): Promise<{ sub: string; token: string }> {
-  const sub = `user-${randomUUID()}`;
+/** A fresh end user (unique sub starting with `prefix`, see `setFaults`) and their client token. */
+export async function newUser(prefix = 'user-'): Promise<{ sub: string; token: string }> {
+  const sub = `${prefix}${randomUUID()}`;
   return { sub, token: await mintToken(sub) };
 }
 

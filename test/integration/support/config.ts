@@ -1,4 +1,4 @@
-/** What global-setup shares with the test files (they run in other processes). */
+/** What a project's global setup shares with its test files (they run in other processes). */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,18 +13,30 @@ export interface IntegrationConfig {
   logFile: string;
 }
 
-/** The environment variable naming the config file of this run. */
-export const CONFIG_ENV = 'BERBIX_SERVERLESS_INTEGRATION_CONFIG';
+/**
+ * Each jest project that runs on a local cloud (integration, reliability) starts its own, so a
+ * fault injected by one never reaches the other. The project's name comes from its jest `globals`.
+ */
+export type CloudName = 'integration' | 'reliability';
 
-export const configFileFor = (pid: number): string =>
-  path.join(os.tmpdir(), `berbix-serverless-integration-${pid}.json`);
+declare global {
+  var __LOCAL_CLOUD_NAME__: CloudName | undefined;
+}
+
+/** The environment variable naming the config file of this run's cloud for `name`. */
+export const configEnvFor = (name: CloudName): string => `BERBIX_SERVERLESS_${name.toUpperCase()}_CONFIG`;
+
+export const configFileFor = (name: CloudName, pid: number): string =>
+  path.join(os.tmpdir(), `berbix-serverless-${name}-${pid}.json`);
 
 let cached: IntegrationConfig | undefined;
 
 export function integrationConfig(): IntegrationConfig {
   if (cached) return cached;
-  const file = process.env[CONFIG_ENV];
-  if (!file) throw new Error(`${CONFIG_ENV} is not set: run through the integration project (global-setup)`);
+  const env = configEnvFor(globalThis.__LOCAL_CLOUD_NAME__ ?? 'integration');
+  const file = process.env[env];
+  if (!file)
+    throw new Error(`${env} is not set: run through a jest project with a local cloud (global-setup)`);
   cached = JSON.parse(readFileSync(file, 'utf8')) as IntegrationConfig;
   return cached;
 }

@@ -29,6 +29,33 @@ export async function callsFor(transactionId: number): Promise<SandboxCall[]> {
   return (await allCalls()).filter((c) => c.transactionId === transactionId);
 }
 
+/**
+ * Sets Berbix faults. With `customerUidPrefix`, only the transactions of users whose sub starts
+ * with it are affected (see `newUser(prefix)`), so a test's faults never reach another test.
+ */
 export const setFaults = (faults: Record<string, unknown>) => control('PUT', 'faults', faults);
-export const clearFaults = () => control('DELETE', 'faults');
+/** Clears one prefix's faults, or all of them. */
+export const clearFaults = (customerUidPrefix?: string) =>
+  control(
+    'DELETE',
+    customerUidPrefix === undefined
+      ? 'faults'
+      : `faults?customerUidPrefix=${encodeURIComponent(customerUidPrefix)}`,
+  );
+export interface SandboxTransaction {
+  transactionId: number;
+  customerUid: string;
+  nextStep: string;
+  deletedAt?: string;
+  completedAt?: string;
+  holds: { email: boolean; phone: boolean; front: boolean; back: boolean; scan: boolean };
+}
+
+/** The sandbox's transactions of users whose sub starts with `customerUidPrefix` (every one without). */
+export async function transactionsAtBerbix(customerUidPrefix?: string): Promise<SandboxTransaction[]> {
+  const query =
+    customerUidPrefix === undefined ? '' : `?customerUidPrefix=${encodeURIComponent(customerUidPrefix)}`;
+  return (await control<{ transactions: SandboxTransaction[] }>('GET', `transactions${query}`)).transactions;
+}
+
 export const expireTokens = (transactionId: number) => control('POST', 'expire-tokens', { transactionId });

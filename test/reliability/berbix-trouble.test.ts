@@ -1,7 +1,13 @@
-import { awaiting, createVerification, newUser, upload, waitForVerification } from './support/api';
-import { berbixTransactionId } from './support/aws';
-import { image } from './support/images';
-import { allCalls, callsFor, clearFaults, expireTokens, setFaults } from './support/sandbox';
+import {
+  awaiting,
+  createVerification,
+  newUser,
+  upload,
+  waitForVerification,
+} from '../integration/support/api';
+import { berbixTransactionId } from '../integration/support/aws';
+import { image } from '../integration/support/images';
+import { allCalls, callsFor, clearFaults, expireTokens, setFaults } from '../integration/support/sandbox';
 
 describe('Berbix trouble the pipeline rides out', () => {
   afterEach(() => clearFaults());
