@@ -1,6 +1,7 @@
 /** Runs `berbix-serverless` (bin/berbix-serverless.mjs) as a real child process. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { ENV } from '../../../cli/connection';
 
 export const PROJECT_DIR = path.resolve(__dirname, '../../..');
 export const CLI_BIN = path.join(PROJECT_DIR, 'bin', 'berbix-serverless.mjs');
@@ -13,9 +14,8 @@ export interface CliRun {
 
 /** The environment of a run: this one without the CLI's own variables, plus `env`. */
 export function cliEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('BERBIX_SERVERLESS_') && k !== 'FORCE_COLOR'),
-  );
+  const base = { ...process.env };
+  for (const name of [ENV.api, ENV.token, 'FORCE_COLOR', 'NO_COLOR']) delete base[name];
   return { ...base, ...env };
 }
 
