@@ -76,8 +76,11 @@ export async function remove(
   const { client } = await connect(options, 'backend');
   const answer = await client.deleteVerification(id);
   if (!answer.ok) throw apiFailure(answer, `Deleting ${id}`);
-  if (ui.json) return ui.printJson({ id, deleted: true });
-  ui.ok(`Deleted ${id}: images, tokens and personal data are gone; a tombstone remains`);
+  const atBerbix = answer.data?.berbix_deletion ?? 'done';
+  if (ui.json) return ui.printJson({ id, deleted: true, berbix_deletion: atBerbix });
+  ui.ok(`Deleted ${id}: images, tokens and personal data are gone here; a tombstone remains`);
+  if (atBerbix === 'pending')
+    ui.line(`  Berbix's copy is being deleted by retries; \`status ${id}\` shows when it is done`);
 }
 
 export async function token(
