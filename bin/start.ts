@@ -7,6 +7,8 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { removeDiscoveryFile, writeDiscoveryFile } from '../cli/local-cloud';
+import { quickStartCommands } from '../cli/quick-start';
 import { DEFAULT_API_PORT, startLocalCloud, type LocalCloud } from '../local/cloud';
 
 const CLIENT_SCOPE = 'verifications/client';
@@ -18,14 +20,6 @@ function banner(cloud: LocalCloud, clientToken: string, backendToken: string, pe
   const berbix = cloud.sandbox
     ? `Berbix sandbox  ${cloud.sandbox.httpUrl}  (HTTPS ${cloud.sandbox.httpsUrl}; controls under /_sandbox/)`
     : `Berbix          ${cloud.berbix.apiUrl} (REAL Berbix, template ${cloud.berbix.templateKey})`;
-  const upload = [
-    `upload() { curl -s -X POST "$API/verifications/$ID/uploads" -H "authorization: Bearer $TOKEN" \\`,
-    `    -H 'content-type: application/json' -d "{\\"step\\":\\"$1\\",\\"content_type\\":\\"image/jpeg\\"}" \\`,
-    `  | node -e 'const f=JSON.parse(require("fs").readFileSync(0,"utf8"));`,
-    `      const a=Object.entries(f.fields).flatMap(([k,v])=>["--form-string",k+"="+v]);`,
-    `      require("child_process").execFileSync("curl",["-s","-o","/dev/null","-w","S3 answered %{http_code}\\\\n",`,
-    `        ...a,"-F","file=@"+process.argv[1]+";type=image/jpeg",f.url],{stdio:"inherit"})' "$2"; }`,
-  ].join('\n');
   return `
   berbix-serverless local cloud is up
   ──────────────────────────────────────────────────────────────────────────────
@@ -37,22 +31,14 @@ function banner(cloud: LocalCloud, clientToken: string, backendToken: string, pe
   JWT issuer      ${cloud.issuer}  (audience ${cloud.audience})
   Data            ${persistDir ? `kept in ${persistDir}` : 'in memory (npm start -- --persist to keep it)'}
 
-  Tokens (${TOKEN_HOURS} h; more with: npm run -s mint-token -- --sub <user> [--backend]):
+  Tokens (${TOKEN_HOURS} h; more with: npm run -s cli -- token --sub <user> [--backend]):
   export API=${api}
   export TOKEN=${clientToken}
   export BACKEND_TOKEN=${backendToken}
 
-  One verification, copy-paste (bash):
-  npm run -s test-images -- .local/images
-  ID=$(curl -s -X POST $API/verifications -H "authorization: Bearer $TOKEN" \\
-    -H 'content-type: application/json' -d '{"id_country":"US","id_type":"DL"}' \\
-    | node -pe 'JSON.parse(require("fs").readFileSync(0,"utf8")).id'); echo $ID
-  ${upload.split('\n').join('\n  ')}
-  upload document_front .local/images/drivers-license-front.jpg
-  curl -s $API/verifications/$ID -H "authorization: Bearer $TOKEN"     # next_step: upload_document_back
-  upload document_back .local/images/drivers-license-back.jpg
-  curl -s $API/verifications/$ID -H "authorization: Bearer $TOKEN"     # status: completed
-  curl -s $API/verifications/$ID/result -H "authorization: Bearer $BACKEND_TOKEN"
+  One verification, copy-paste (the CLI finds this cloud and mints its own token; the
+  first front is blurry, so Berbix asks for a retake and the second --front is sent):
+  ${quickStartCommands().join('\n').split('\n').join('\n  ')}
 
   Function output is prefixed [FunctionName]; completion events print as [events]. Ctrl-C stops everything.
 `;
@@ -83,6 +69,7 @@ async function main(): Promise<void> {
     }
     stoppingSince = Date.now();
     console.log(`\n${signal}: stopping the local cloud…`);
+    removeDiscoveryFile(process.cwd());
     cloud
       .stop()
       .then(() => process.exit(0))
@@ -98,6 +85,8 @@ async function main(): Promise<void> {
     cloud.mintToken('demo-user', [CLIENT_SCOPE], TOKEN_HOURS * 3600),
     cloud.mintToken('demo-backend', [BACKEND_SCOPE], TOKEN_HOURS * 3600),
   ]);
+  // The CLI finds this cloud through it (removed on stop).
+  writeDiscoveryFile(process.cwd(), cloud.apiUrl);
   console.log(banner(cloud, clientToken, backendToken, persistDir));
 }
 

@@ -73,8 +73,11 @@ export interface VerificationClient {
   submitIdScan(id: string, body: IdScanRequest, options?: RequestOptions): Promise<Answer<Verification>>;
   /** `GET /verifications/{id}/result` (backend scope). */
   getResult(id: string, options?: RequestOptions): Promise<Answer<VerificationResult>>;
-  /** `DELETE /verifications/{id}` (backend scope); 204. */
-  deleteVerification(id: string, options?: RequestOptions): Promise<Answer<undefined>>;
+  /**
+   * `DELETE /verifications/{id}` (backend scope): 204 (no body) when nothing is left anywhere, 202
+   * with the tombstone while Berbix's copy is still being deleted (`berbix_deletion: pending`).
+   */
+  deleteVerification(id: string, options?: RequestOptions): Promise<Answer<Verification | undefined>>;
   /** The openapi-fetch client underneath, for middleware (`raw.use`) or a call by path. */
   readonly raw: Client<paths>;
 }

@@ -45,6 +45,8 @@ function rewriteRefs(value: unknown): unknown {
 }
 
 export interface SpecChecker {
+  /** Every operation as `METHOD /template`. */
+  routes(): string[];
   /** The spec's path template for a concrete path (`/verifications/vrf_…` → `/verifications/{id}`). */
   templateOf(method: string, concretePath: string): string | undefined;
   /** Problems with an answer, none when it is what the spec documents. */
@@ -94,6 +96,12 @@ export function loadSpecChecker(file = SPEC_FILE): SpecChecker {
   };
 
   return {
+    routes: () =>
+      Object.entries(spec.paths).flatMap(([template, item]) =>
+        Object.keys(item)
+          .filter((method) => METHODS.includes(method))
+          .map((method) => `${method.toUpperCase()} ${template}`),
+      ),
     templateOf(method, concretePath) {
       return templates.find((t) => t.pattern.test(concretePath) && operation(method, t.template))?.template;
     },

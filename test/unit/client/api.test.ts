@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createVerificationClient, errorCode, errorMessage, NetworkError } from '../../../client';
+import { newVerification } from './fixtures';
 
 interface Seen {
   method: string;
@@ -28,17 +29,7 @@ async function apiServer(replies: { status: number; body?: unknown }[]) {
   return { url, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-const verification = {
-  id: 'vrf_aaaaaaaaaaaaaaaaaaaaaaaaaa',
-  customer_uid: 'u',
-  status: 'awaiting_upload',
-  next_step: 'upload_document_front',
-  issues: [],
-  issue_details: {},
-  attempts: {},
-  created_at: '2030-01-01T00:00:00Z',
-  updated_at: '2030-01-01T00:00:00Z',
-};
+const verification = newVerification;
 
 describe('the typed API client', () => {
   it('asks for the token before every request and sends it as a bearer token', async () => {

@@ -1,16 +1,8 @@
-import { coachingFor, coachingLines, describeImageProblem, type Issue } from '../../../client';
-
-const ISSUES: Issue[] = [
-  'bad_upload',
-  'text_unreadable',
-  'no_face_on_id_detected',
-  'incomplete_barcode_detected',
-  'unsupported_id_type',
-  'bad_selfie',
-];
+import { coachingFor, coachingLines, describeImageProblem } from '../../../client';
+import { ISSUES } from '../../../lambdas/berbix/types';
 
 describe('coaching for issues', () => {
-  it('has a sentence for every issue the spec lists', () => {
+  it('has a sentence for every issue Berbix reports', () => {
     for (const issue of ISSUES) expect(coachingFor(issue)).toMatch(/^[A-Z].{20,}\.$/);
   });
 

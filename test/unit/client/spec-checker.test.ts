@@ -1,3 +1,4 @@
+import { CONTRACT_ROUTES } from '../../infra/synth';
 import { loadSpecChecker } from '../../integration/support/spec';
 
 const checker = loadSpecChecker();
@@ -17,6 +18,10 @@ const answer = (
 });
 
 describe("the integration tests' check of answers against docs/openapi.yaml", () => {
+  it('knows exactly the routes the stack deploys', () => {
+    expect(checker.routes().sort()).toEqual([...CONTRACT_ROUTES].sort());
+  });
+
   it('finds the operation of a concrete path', () => {
     expect(checker.templateOf('GET', '/verifications/vrf_x/result')).toBe('/verifications/{id}/result');
     expect(checker.templateOf('DELETE', '/verifications/vrf_x')).toBe('/verifications/{id}');

@@ -6,18 +6,9 @@ import {
   type Verification,
   type VerificationClient,
 } from '../../../client';
+import { newVerification } from './fixtures';
 
-const base: Verification = {
-  id: 'vrf_aaaaaaaaaaaaaaaaaaaaaaaaaa',
-  customer_uid: 'u',
-  status: 'awaiting_upload',
-  next_step: 'upload_document_front',
-  issues: [],
-  issue_details: {},
-  attempts: {},
-  created_at: '2030-01-01T00:00:00Z',
-  updated_at: '2030-01-01T00:00:00Z',
-};
+const base = newVerification;
 
 /** A client whose reads answer the given states in turn (the last one repeats). */
 function reading(
