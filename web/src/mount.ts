@@ -4,21 +4,25 @@
  */
 import { COUNTRY_CODES } from '../../lambdas/berbix/countries';
 import {
+  coachingFor,
   createVerificationClient,
   created,
+  describeImageProblem,
   errorCode,
   isFinal,
   judged,
   NetworkError,
+  sideName,
+  uploadStepFor,
   type Answer,
   type IdType,
   type PresignedUpload,
   type UploadStep,
   type Verification,
   type VerificationClient,
-} from './api';
+} from '../../client';
 import { captureFrame, openCamera, type Camera, type CameraProblem } from './camera';
-import { coachingFor, documentName, DOCUMENT_TYPES, imageProblem, sideName } from './coaching';
+import { documentName, DOCUMENT_TYPES } from './coaching';
 import { h, uid } from './dom';
 import { prepareImage, type PreparedImage } from './image';
 import { postWithProgress, UploadNetworkError } from './upload';
@@ -110,12 +114,7 @@ function asFailure(error: unknown): Failure {
   return new Failure('server');
 }
 
-const stepOf = (v: Verification): UploadStep | undefined =>
-  v.next_step === 'upload_document_front'
-    ? 'document_front'
-    : v.next_step === 'upload_document_back'
-      ? 'document_back'
-      : undefined;
+const stepOf = (v: Verification): UploadStep | undefined => uploadStepFor(v.next_step);
 
 /** The attempt number the server put in the upload key: `.../<attempt>-<nonce>.<ext>`. */
 const attemptOf = (upload: PresignedUpload): number =>
@@ -321,7 +320,7 @@ export function mount(element: HTMLElement, options: MountOptions): MountedClien
 
   function capture(step: UploadStep, verdict: Verification | undefined, notice?: string): void {
     const side = sideName(step);
-    const coaching = verdict ? verdict.issues.map((i) => coachingFor(i, verdict.issue_details, step)) : [];
+    const coaching = verdict ? verdict.issues.map((i) => coachingFor(i, verdict.issue_details)) : [];
     const fileId = uid('file');
     const errorId = uid('file-error');
     const fileError = h('p', { id: errorId, class: 'bsv-error', hidden: true });
@@ -381,7 +380,7 @@ export function mount(element: HTMLElement, options: MountOptions): MountedClien
       fileError.hidden = true;
       const prepared = await prepareImage(file);
       if (!prepared.ok) {
-        fileError.textContent = imageProblem(prepared.reason);
+        fileError.textContent = describeImageProblem(prepared.reason);
         fileError.hidden = false;
         input.value = '';
         input.focus();

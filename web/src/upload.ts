@@ -1,28 +1,19 @@
 /**
  * The presigned POST from the browser with XMLHttpRequest, whose `upload.onprogress` reports the
- * bytes sent (fetch has no upload progress).
+ * bytes sent (fetch has no upload progress); the form and S3's answer as the typed client has them.
  */
-import { buildUploadForm, type PresignedUpload } from './api';
-
-export interface UploadResult {
-  ok: boolean;
-  status: number;
-  /** S3's error code (e.g. `AccessDenied` for an expired form, `EntityTooLarge`). */
-  code?: string;
-}
+import { buildUploadForm, uploadOutcome, type PresignedUpload, type UploadOutcome } from '../../client';
 
 export class UploadNetworkError extends Error {
   override name = 'UploadNetworkError';
 }
-
-const xmlCode = (xml: string): string | undefined => /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
 
 export function postWithProgress(
   upload: PresignedUpload,
   file: Blob,
   onProgress: (fraction: number) => void,
   signal?: AbortSignal,
-): Promise<UploadResult> {
+): Promise<UploadOutcome> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', upload.url);
@@ -30,9 +21,9 @@ export function postWithProgress(
       if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
     };
     xhr.onload = () => {
-      const ok = xhr.status >= 200 && xhr.status < 300;
-      if (ok) onProgress(1);
-      resolve({ ok, status: xhr.status, ...(ok ? {} : { code: xmlCode(xhr.responseText) }) });
+      const outcome = uploadOutcome(xhr.status, xhr.responseText);
+      if (outcome.ok) onProgress(1);
+      resolve(outcome);
     };
     xhr.onerror = () => reject(new UploadNetworkError('The upload did not reach storage'));
     xhr.onabort = () => reject(signal?.reason ?? new DOMException('Aborted', 'AbortError'));
