@@ -4,6 +4,7 @@ import { makeTestImage } from '../../local/test-images';
 import { launchBrowser, openWebClient, type OpenedPage, type TestBrowser } from './support/browser';
 import { storedObject } from './support/objects';
 import {
+  asFile,
   chooseDocument,
   expectDone,
   expectStep,
@@ -135,4 +136,26 @@ test('a 12,000 px wide photo is scaled down in the browser before upload and acc
   // What reached the bucket is the browser's JPEG, 4,000 px wide.
   const stored = await storedObject(keys.at(-1)!);
   expect(checkImage(stored)).toMatchObject({ ok: true, format: 'image/jpeg', width: 4000, height: 533 });
+});
+
+test('a damaged file is refused before upload; a visa page and two blurry fronts are coached; then the last try moves on', async () => {
+  const page = await open();
+  await chooseDocument(page, { country: 'US', type: "Driver's licence" });
+  const front = image('driversLicenseFront');
+  await pickPhoto(page, 'front', { ...front, bytes: front.bytes.subarray(0, front.bytes.length - 400) });
+  await onScreen(page, 'The image is incomplete (cut off): send the whole file again.').waitFor();
+  // Nothing was sent; the focus is back on the picker, to choose again.
+  expect(
+    await page.getByLabel('Choose a photo of the front').evaluate((el) => el === document.activeElement),
+  ).toBe(true);
+  await page.getByLabel('Choose a photo of the front').setInputFiles(asFile(image('visaPage')));
+  await usePhoto(page, 'front');
+  await onScreen(page, "This is a visa page: photograph the passport's photo page instead.").waitFor();
+  await sendPhoto(page, 'front', image('blurryFront'));
+  await onScreen(page, 'The text could not be read').waitFor();
+  await sendPhoto(page, 'front', image('blurryFront'));
+  // Berbix allows three tries and then moves on with the last photo: the page says so.
+  await expectStep(page, /photograph the back/i);
+  await onScreen(page, "That was the last try for the front of your driver's licence").waitFor();
+  await expect(waitForAnnouncement(page, /last try/)).resolves.toContain('Photograph the back');
 });
