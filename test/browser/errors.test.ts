@@ -11,6 +11,9 @@ import {
 import { launchBrowser, openWebClient, type OpenedPage, type TestBrowser } from './support/browser';
 import { chooseDocument, expectStep, image, onScreen, pickPhoto, sendPhoto, usePhoto } from './support/flow';
 
+// A whole flow with cold functions on a busy 2-core machine can take most of a minute.
+jest.setTimeout(120_000);
+
 let browser: TestBrowser;
 let opened: OpenedPage | undefined;
 

@@ -18,6 +18,9 @@ import {
   waitForAnnouncement,
 } from './support/flow';
 
+// A whole flow with cold functions on a busy 2-core machine can take most of a minute.
+jest.setTimeout(120_000);
+
 let browser: TestBrowser;
 let opened: OpenedPage | undefined;
 
@@ -129,10 +132,31 @@ test('a 12,000 px wide photo is scaled down in the browser before upload and acc
   await pickPhoto(page, 'front', { fileName: 'huge.png', format: 'image/png', bytes: huge });
   await expectStep(page, /check your photo of the front/i);
   await onScreen(page, 'Your photo was very large, so it was made smaller before sending.').waitFor();
+  // Every value the progress bar shows, as the upload's bytes go out.
+  await page.evaluate(() => {
+    const seen: number[] = [];
+    (window as unknown as { progressSeen: number[] }).progressSeen = seen;
+    new MutationObserver((changes) => {
+      for (const c of changes) if (c.target instanceof HTMLProgressElement) seen.push(c.target.value);
+    }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['value'] });
+  });
+  // A slow uplink (DevTools network throttling), so the bytes go out over a few progress events.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: 256 * 1024,
+  });
   await usePhoto(page, 'front');
   // Accepted: the server's own check would have refused 12,000 px as bad_upload and asked again.
   await expectStep(page, /photograph the back/i);
   expect(await onScreen(page, 'too large').count()).toBe(0);
+  const progress = await page.evaluate(() => (window as unknown as { progressSeen: number[] }).progressSeen);
+  expect(progress.at(-1)).toBe(100);
+  expect(progress.some((v) => v > 0 && v < 100)).toBe(true);
+  expect(progress).toEqual([...progress].sort((a, b) => a - b));
   // What reached the bucket is the browser's JPEG, 4,000 px wide.
   const stored = await storedObject(keys.at(-1)!);
   expect(checkImage(stored)).toMatchObject({ ok: true, format: 'image/jpeg', width: 4000, height: 533 });
