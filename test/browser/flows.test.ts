@@ -84,6 +84,12 @@ test('a blurry front is coached, warned about, retaken and then accepted', async
   await expect(waitForAnnouncement(page, /text could not be read/)).resolves.toMatch(
     /^Please take the front again\. The text could not be read/,
   );
+  // Another blurry one is put back before sending: the retake screen keeps its coaching.
+  await pickPhoto(page, 'front', image('blurryFront'));
+  await expectStep(page, /check your photo of the front/i);
+  await page.getByRole('button', { name: 'Take another photo' }).click();
+  await expectStep(page, /photograph the front/i);
+  await onScreen(page, 'The text could not be read').waitFor();
   await pickPhoto(page, 'front', image('driversLicenseFront'));
   await expectStep(page, /check your photo of the front/i);
   await expect(onScreen(page, 'This photo looks blurry').count()).resolves.toBe(0);

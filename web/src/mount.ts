@@ -318,7 +318,11 @@ export function mount(element: HTMLElement, options: MountOptions): MountedClien
     });
   }
 
+  /** The capture screen as last shown, so "Take another photo" brings its coaching back too. */
+  let lastCapture: Parameters<typeof capture> | undefined;
+
   function capture(step: UploadStep, verdict: Verification | undefined, notice?: string): void {
+    lastCapture = [step, verdict, notice];
     const side = sideName(step);
     const coaching = verdict ? verdict.issues.map((i) => coachingFor(i, verdict.issue_details)) : [];
     const fileId = uid('file');
@@ -465,7 +469,7 @@ export function mount(element: HTMLElement, options: MountOptions): MountedClien
         'div',
         { class: 'bsv-actions' },
         button('Use this photo', () => void run(() => send(step, image))),
-        button('Take another photo', () => void run(async () => route(verification!)), 'secondary'),
+        button('Take another photo', () => (lastCapture ? capture(...lastCapture) : undefined), 'secondary'),
       ),
     );
     previewUrl = url;
