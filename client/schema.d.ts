@@ -42,8 +42,17 @@ export interface paths {
         post?: never;
         /**
          * Delete a verification's images, tokens and personal data (backend scope)
-         * @description Stops the execution, calls Berbix's DELETE, removes every image, the tokens, the cached
-         *     result and create inputs, and leaves a `deleted` tombstone. Idempotent.
+         * @description Works at any moment of the flow, Berbix up or down. Before answering, the verification
+         *     becomes a `deleted` tombstone (id, `customer_uid`, dates, attempts), its cached result and
+         *     create inputs are deleted, its execution is stopped and every image is deleted; nothing still
+         *     running writes anything back afterwards. Berbix's copy of the transaction is then deleted:
+         *     right away (`204`), or by retries that are already running (`202`, the tombstone shows
+         *     `berbix_deletion: pending`, then `done` in `GET /verifications/{id}`; they give up after
+         *     6 hours by default with `berbix_deletion: failed`, `berbix_deletion_reason:
+         *     retries_exhausted`). The Berbix tokens are kept only until that deletion ends. When
+         *     Berbix refuses it for good (e.g. a `401` even after a token refresh), the local deletion is
+         *     still complete: `204`, and the tombstone shows `berbix_deletion: failed` with a
+         *     `berbix_deletion_reason` code. Idempotent: a repeat finishes what an interrupted one left.
          */
         delete: operations["deleteVerification"];
         options?: never;
@@ -219,6 +228,14 @@ export interface components {
             };
             /** @description A reason code, present when status is `failed`. */
             failure_reason?: string;
+            /**
+             * @description Present when status is `deleted`: whether Berbix's copy of the transaction is deleted
+             *     yet (`pending` while DELETE's retries run; see `DELETE /verifications/{id}`).
+             * @enum {string}
+             */
+            berbix_deletion?: "pending" | "done" | "failed";
+            /** @description A reason code, present when `berbix_deletion` is `failed` (e.g. `retries_exhausted`). */
+            berbix_deletion_reason?: string;
         };
         CreateVerificationRequest: {
             /** @description ISO 3166-1 alpha-2 */
@@ -556,7 +573,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted (or already deleted). */
+            /**
+             * @description Deleted here; Berbix's copy is being deleted by retries (`berbix_deletion: pending`).
+             *     Also the answer while Berbix is still creating the transaction.
+             */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Verification"];
+                };
+            };
+            /** @description Deleted everywhere (or already deleted): nothing is pending at Berbix. */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -568,15 +597,6 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            /** @description `berbix_unavailable`: Berbix could not delete the transaction; nothing was deleted here, retry later. */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             503: components["responses"]["ServiceUnavailable"];
         };
     };

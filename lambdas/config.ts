@@ -36,6 +36,7 @@ const READERS = {
   tableName: text('TABLE_NAME'),
   bucketName: text('BUCKET_NAME'),
   stateMachineArn: text('STATE_MACHINE_ARN'),
+  berbixDeletionStateMachineArn: text('BERBIX_DELETION_STATE_MACHINE_ARN'),
   berbixSecretArn: text('BERBIX_SECRET_ARN'),
   berbixApiUrl: url('BERBIX_API_URL'),
   berbixTemplateKey: text('BERBIX_TEMPLATE_KEY'),
@@ -46,6 +47,9 @@ const READERS = {
   abandonAfterSeconds: integer('ABANDON_AFTER_SECONDS', 1),
   imageRetentionSeconds: integer('IMAGE_RETENTION_SECONDS', 0),
   dataRetentionDays: integer('DATA_RETENTION_DAYS', 1),
+  berbixDeletionRetrySeconds: integer('BERBIX_DELETION_RETRY_SECONDS', 1),
+  berbixDeletionGiveUpSeconds: integer('BERBIX_DELETION_GIVE_UP_SECONDS', 1),
+  berbixCreateWindowSeconds: integer('BERBIX_CREATE_WINDOW_SECONDS', 0),
   backendScope: text('BACKEND_SCOPE'),
   clientScope: text('CLIENT_SCOPE'),
 } as const;

@@ -8,6 +8,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { BerbixDeletionWorkflow } from './constructs/berbix-deletion-workflow';
 import { VerificationAlarms } from './constructs/verification-alarms';
 import { VerificationApi, type ThrottlingProps } from './constructs/verification-api';
 import {
@@ -109,6 +110,20 @@ export interface VerificationStackProps extends StackProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
+   * The first wait before a deleted verification's Berbix transaction is deleted again, when Berbix
+   * was unavailable; the waits double from here up to 30 minutes.
+   * @default Duration.seconds(30)
+   */
+  readonly berbixDeletionRetry?: Duration;
+
+  /**
+   * How long a Berbix deletion is tried before it is recorded `failed` (`retries_exhausted`) and
+   * its alarm raised.
+   * @default Duration.hours(6)
+   */
+  readonly berbixDeletionGiveUpAfter?: Duration;
+
+  /**
    * Where the operational alarms notify.
    * @default - none: the alarms show in CloudWatch only
    */
@@ -141,6 +156,7 @@ export class VerificationStack extends Stack {
   public readonly api: VerificationApi;
   public readonly functions: Readonly<Record<string, VerificationFunction>>;
   public readonly uploadFailures: sqs.Queue;
+  public readonly berbixDeletion: BerbixDeletionWorkflow;
   public readonly alarms: VerificationAlarms;
 
   constructor(scope: Construct, id: string, props: VerificationStackProps) {
@@ -158,6 +174,8 @@ export class VerificationStack extends Stack {
       uploadUrlTtl = Duration.minutes(5),
       logRetention = RetentionDays.ONE_MONTH,
       removalPolicy = RemovalPolicy.RETAIN,
+      berbixDeletionRetry = Duration.seconds(30),
+      berbixDeletionGiveUpAfter = Duration.hours(6),
       handlersDir,
     } = props;
     if (!templateKey) throw new Error('templateKey is required');
@@ -248,6 +266,27 @@ export class VerificationStack extends Stack {
     });
     const { stateMachine } = this.workflow;
 
+    // --- the durable deletion of Berbix transactions (DELETE /verifications/{id}) ----------------
+    const berbixDeletionRetrySeconds = String(berbixDeletionRetry.toSeconds());
+    const deleteBerbixTransaction = make(
+      'DeleteBerbixTransactionFn',
+      'sfn/delete-berbix-transaction',
+      sfnTimeout,
+    )
+      .bindTable(table, 'readWrite')
+      .bindSecret(secret)
+      .addEnvironments({
+        ...berbix,
+        BERBIX_DELETION_RETRY_SECONDS: berbixDeletionRetrySeconds,
+        BERBIX_DELETION_GIVE_UP_SECONDS: String(berbixDeletionGiveUpAfter.toSeconds()),
+        // A create still running when its verification is deleted ends within its function's timeout.
+        BERBIX_CREATE_WINDOW_SECONDS: String(sfnTimeout.timeout.toSeconds() + 30),
+      });
+    this.berbixDeletion = new BerbixDeletionWorkflow(this, 'BerbixDeletion', {
+      deleteTransaction: deleteBerbixTransaction,
+      logRetention,
+    });
+
     // --- S3 upload events ------------------------------------------------------------------------
     this.uploadFailures = new sqs.Queue(this, 'UploadReceivedFailures', {
       encryption: sqs.QueueEncryption.KMS,
@@ -328,8 +367,15 @@ export class VerificationStack extends Stack {
       .bindTable(table, 'readWrite')
       .bindBucket(bucket, ['read', 'delete'])
       .bindSecret(secret)
-      .addEnvironments({ ...scopes, ...berbix, STATE_MACHINE_ARN: stateMachine.stateMachineArn });
+      .addEnvironments({
+        ...scopes,
+        ...berbix,
+        STATE_MACHINE_ARN: stateMachine.stateMachineArn,
+        BERBIX_DELETION_STATE_MACHINE_ARN: this.berbixDeletion.stateMachine.stateMachineArn,
+        BERBIX_DELETION_RETRY_SECONDS: berbixDeletionRetrySeconds,
+      });
     stateMachine.grantExecution(deleteVerification, 'states:StopExecution');
+    this.berbixDeletion.stateMachine.grantStartExecution(deleteVerification);
     acknowledge(
       deleteVerification.executionRole,
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.getLogicalId(stateMachine.node.defaultChild as never)}"}]}]}:*]`,
@@ -348,6 +394,7 @@ export class VerificationStack extends Stack {
       FetchResultFn: fetchResult,
       DeleteImagesFn: deleteImages,
       CloseVerificationFn: closeVerification,
+      DeleteBerbixTransactionFn: deleteBerbixTransaction,
       UploadReceivedFn: uploadReceived,
       CreateVerificationFn: createVerification,
       GetVerificationFn: getVerification,
@@ -419,6 +466,7 @@ export class VerificationStack extends Stack {
     this.alarms = new VerificationAlarms(this, 'Alarms', {
       uploadFailures: this.uploadFailures,
       stateMachine,
+      berbixDeletions: this.berbixDeletion.stateMachine,
       httpApi: this.api.httpApi,
       alarmActions: props.alarmActions,
     });
@@ -430,6 +478,10 @@ export class VerificationStack extends Stack {
     new CfnOutput(this, 'UploadsBucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
+    new CfnOutput(this, 'BerbixDeletionStateMachineArn', {
+      value: this.berbixDeletion.stateMachine.stateMachineArn,
+      description: 'One execution per deleted verification whose Berbix transaction is being deleted',
+    });
     new CfnOutput(this, 'BerbixSecretArn', {
       value: secret.secretArn,
       description: 'Put {"apiSecret","webhookSecret"} here after deploy',

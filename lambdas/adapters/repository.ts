@@ -7,12 +7,15 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { BerbixTokens, BerbixTransaction } from '../berbix';
 import {
   allowedPredecessors,
   nextStepFor,
+  type BerbixDeletion,
   type DocumentStep,
+  type ObjectWrite,
   type ResultSummary,
   type UploadKey,
   type UploadOutcome,
@@ -26,6 +29,16 @@ const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 const metaKey = (id: string) => ({ pk: `V#${id}`, sk: 'META' });
 const itemKey = (id: string, sk: 'TOKENS' | 'RESULT' | 'CREATE') => ({ pk: `V#${id}`, sk });
 const idempotencyKey = (sub: string, key: string) => ({ pk: `IDEMPOTENCY#${sub}#${key}`, sk: 'IDEMPOTENCY' });
+const webhookKey = (deliveryId: string) => ({ pk: `WEBHOOK#${deliveryId}`, sk: 'WEBHOOK' });
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * The guard of every write that may land after a DELETE: the verification is not a tombstone.
+ * TOKENS may still be written while the tombstone's Berbix deletion is pending (it needs them).
+ */
+const NOT_DELETED = '#status <> :deleted';
+const TOKENS_WANTED = `attribute_exists(pk) AND (${NOT_DELETED} OR berbixDeletion = :pending)`;
 
 export interface CreateInputs {
   email?: string;
@@ -47,11 +60,56 @@ export interface RepositoryOptions {
   now?: () => Date;
 }
 
+interface TransactionCancellation {
+  name?: string;
+  CancellationReasons?: ({ Code?: string } | undefined)[];
+}
+
+/** Indexes of the items of a cancelled transaction whose condition failed (empty for any other error). */
+function refusedItems(error: unknown): number[] {
+  const { name, CancellationReasons = [] } = (error ?? {}) as TransactionCancellation;
+  if (name !== 'TransactionCanceledException') return [];
+  return CancellationReasons.flatMap((r, i) => (r?.Code === 'ConditionalCheckFailed' ? [i] : []));
+}
+
+/**
+ * Refused only because a transaction touched the same item at the same moment: a transaction
+ * cancelled for it, or a single write rejected while another transaction held the item.
+ */
+function isTransactionConflict(error: unknown): boolean {
+  const { name, CancellationReasons = [] } = (error ?? {}) as TransactionCancellation;
+  if (name === 'TransactionConflictException') return true;
+  return (
+    name === 'TransactionCanceledException' &&
+    refusedItems(error).length === 0 &&
+    CancellationReasons.some((r) => r?.Code === 'TransactionConflict')
+  );
+}
+
 function isConditionFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string })?.name === 'ConditionalCheckFailedException'
+    (error as { name?: string })?.name === 'ConditionalCheckFailedException' ||
+    refusedItems(error).length > 0
   );
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends a write, again after a moment when it collided with a transaction on the same item (the
+ * SDK does not retry those): guarded writes now meet transactions on META, and a collision is not
+ * a reason to fail a verification.
+ */
+async function sendThroughConflicts<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (!isTransactionConflict(error) || attempt >= 4) throw error;
+      await pause(25 * 2 ** attempt);
+    }
+  }
 }
 
 /** Writes that lost a conditional check return false instead of throwing. */
@@ -70,6 +128,14 @@ function statusIn(statuses: readonly VerificationStatus[]) {
   const values: Record<string, VerificationStatus> = {};
   statuses.forEach((s, i) => (values[`:from${i}`] = s));
   return { expression: `#status IN (${Object.keys(values).join(', ')})`, values };
+}
+
+interface MetaUpdate {
+  /** The update expression; none for a bare condition check in a transaction. */
+  set?: string;
+  condition: string;
+  values: Record<string, unknown>;
+  names?: Record<string, string>;
 }
 
 function toVerification(item: Record<string, unknown> | undefined): Verification | undefined {
@@ -103,48 +169,109 @@ export class VerificationRepository {
     return Math.floor(this.#now().getTime() / 1000) + seconds;
   }
 
+  /** The parts of a conditional write of META (`set` may be empty for a condition check). */
+  #metaExpression(id: string, update: MetaUpdate) {
+    const uses = (token: string) => `${update.set ?? ''} ${update.condition}`.includes(token);
+    const values = {
+      ...(uses(':now') ? { ':now': this.#timestamp() } : {}),
+      ...(uses(':deleted') ? { ':deleted': 'deleted' } : {}),
+      ...(uses(':pending') ? { ':pending': 'pending' } : {}),
+      ...update.values,
+    };
+    return {
+      TableName: this.#table,
+      Key: metaKey(id),
+      ...(update.set ? { UpdateExpression: update.set } : {}),
+      ConditionExpression: update.condition,
+      // DynamoDB refuses names and values an expression does not use.
+      ...(uses('#')
+        ? {
+            ExpressionAttributeNames: {
+              ...(uses('#status') ? { '#status': 'status' } : {}),
+              ...update.names,
+            },
+          }
+        : {}),
+      ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+    };
+  }
+
   /**
    * A conditional update of META: `{item}` (the new item) when it applied, undefined when the
    * condition did not hold (another writer won, or the verification is gone or in another status).
    */
   async #updateMeta(
     id: string,
-    update: {
-      set: string;
-      condition: string;
-      values: Record<string, unknown>;
-      names?: Record<string, string>;
-    },
+    update: MetaUpdate & { set: string },
   ): Promise<{ item: Verification | undefined } | undefined> {
-    const uses = (token: string) => `${update.set} ${update.condition}`.includes(token);
     try {
-      const out = await this.#db.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: metaKey(id),
-          UpdateExpression: update.set,
-          ConditionExpression: update.condition,
-          // DynamoDB refuses names and values an expression does not use.
-          ...(uses('#')
-            ? {
-                ExpressionAttributeNames: {
-                  ...(uses('#status') ? { '#status': 'status' } : {}),
-                  ...update.names,
-                },
-              }
-            : {}),
-          ExpressionAttributeValues: {
-            ...(uses(':now') ? { ':now': this.#timestamp() } : {}),
-            ...update.values,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
+      const out = await sendThroughConflicts(() =>
+        this.#db.send(
+          new UpdateCommand({
+            ...this.#metaExpression(id, update),
+            UpdateExpression: update.set,
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
       );
       return { item: toVerification(out.Attributes) };
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;
     }
+  }
+
+  /** META as one item of a transaction: an update, or a bare condition check. */
+  #metaItem(id: string, update: MetaUpdate): TransactItem {
+    const { UpdateExpression, ...rest } = this.#metaExpression(id, update);
+    return UpdateExpression ? { Update: { ...rest, UpdateExpression } } : { ConditionCheck: rest };
+  }
+
+  /**
+   * Writes several items atomically. Returns `{written: false, refused}` (indexes of the items
+   * whose condition failed) instead of throwing; a collision with a concurrent transaction on the
+   * same items is tried again.
+   */
+  async #transact(items: TransactItem[]): Promise<{ written: true } | { written: false; refused: number[] }> {
+    try {
+      await sendThroughConflicts(() => this.#db.send(new TransactWriteCommand({ TransactItems: items })));
+      return { written: true };
+    } catch (error) {
+      const refused = refusedItems(error);
+      if (refused.length > 0) return { written: false, refused };
+      throw error;
+    }
+  }
+
+  #tokensItem(id: string, tokens: BerbixTokens): TransactItem {
+    const { accessToken, clientToken, refreshToken, expiresAt, transactionId } = tokens;
+    return {
+      Put: {
+        TableName: this.#table,
+        Item: {
+          ...itemKey(id, 'TOKENS'),
+          accessToken,
+          clientToken,
+          refreshToken,
+          expiresAt,
+          transactionId,
+          ttl: this.#ttl(),
+        },
+      },
+    };
+  }
+
+  #resultItem(id: string, transaction: BerbixTransaction): TransactItem {
+    return {
+      Put: {
+        TableName: this.#table,
+        Item: { ...itemKey(id, 'RESULT'), transaction, fetchedAt: this.#timestamp(), ttl: this.#ttl() },
+      },
+    };
+  }
+
+  #deleteItem(id: string, sk: 'TOKENS' | 'RESULT' | 'CREATE'): TransactItem {
+    return { Delete: { TableName: this.#table, Key: itemKey(id, sk) } };
   }
 
   async get(id: string): Promise<Verification | undefined> {
@@ -230,41 +357,53 @@ export class VerificationRepository {
     return { accessToken, clientToken, refreshToken, expiresAt, transactionId } as BerbixTokens;
   }
 
+  /**
+   * Refreshed tokens. Refused (silently) once the verification is deleted, unless its Berbix
+   * deletion is still pending and needs them: a late task must not bring TOKENS back.
+   */
   async putTokens(id: string, tokens: BerbixTokens): Promise<void> {
-    const { accessToken, clientToken, refreshToken, expiresAt, transactionId } = tokens;
-    await this.#db.send(
-      new PutCommand({
-        TableName: this.#table,
-        Item: {
-          ...itemKey(id, 'TOKENS'),
-          accessToken,
-          clientToken,
-          refreshToken,
-          expiresAt,
-          transactionId,
-          ttl: this.#ttl(),
-        },
-      }),
-    );
+    await this.#transact([
+      this.#tokensItem(id, tokens),
+      this.#metaItem(id, { condition: TOKENS_WANTED, values: {} }),
+    ]);
   }
 
-  /** After Berbix's create: tokens stored, the transaction linked, the personal inputs dropped. */
+  /**
+   * After Berbix's create: tokens stored, the transaction linked, the personal inputs dropped,
+   * in one transaction; nothing is stored when the verification left `creating` (deleted meanwhile).
+   */
   async recordTransactionCreated(
     id: string,
     created: { tokens: BerbixTokens; nextStep: Verification['nextStep'] & string },
   ): Promise<boolean> {
-    await this.putTokens(id, created.tokens);
-    const ok = await this.#updateMeta(id, {
-      set: 'SET berbixTransactionId = :tx, nextStep = :next, updatedAt = :now',
-      condition: '#status = :creating',
-      values: {
-        ':tx': String(created.tokens.transactionId),
-        ':next': created.nextStep,
-        ':creating': 'creating',
-      },
-    });
-    await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: itemKey(id, 'CREATE') }));
-    return ok !== undefined;
+    const { written } = await this.#transact([
+      this.#tokensItem(id, created.tokens),
+      this.#metaItem(id, {
+        set: 'SET berbixTransactionId = :tx, nextStep = :next, updatedAt = :now',
+        condition: '#status = :creating',
+        values: {
+          ':tx': String(created.tokens.transactionId),
+          ':next': created.nextStep,
+          ':creating': 'creating',
+        },
+      }),
+      this.#deleteItem(id, 'CREATE'),
+    ]);
+    if (!written)
+      await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: itemKey(id, 'CREATE') }));
+    return written;
+  }
+
+  /**
+   * A transaction Berbix created for a verification deleted meanwhile: its tokens are kept for the
+   * pending Berbix deletion only. False when no deletion waits for them.
+   */
+  async handOverTokensForDeletion(id: string, tokens: BerbixTokens): Promise<boolean> {
+    const { written } = await this.#transact([
+      this.#tokensItem(id, tokens),
+      this.#metaItem(id, { condition: '#status = :deleted AND berbixDeletion = :pending', values: {} }),
+    ]);
+    return written;
   }
 
   /**
@@ -309,13 +448,19 @@ export class VerificationRepository {
 
   /**
    * The single claim of an upload: succeeds for exactly one object per wait — the awaited step and
-   * attempt (or the recorded id-scan key), not yet claimed, with a task token to resume.
+   * attempt (or the recorded id-scan key), not yet claimed, with a task token to resume. The write
+   * (ETag, sequencer) is recorded so a later re-post under the key can be told apart.
    * Returns the task token to resume, or undefined when the upload is a duplicate, stale or late.
    */
-  async claimUpload(upload: UploadKey, key: string): Promise<string | undefined> {
+  async claimUpload(upload: UploadKey, key: string, write: ObjectWrite = {}): Promise<string | undefined> {
     const isScan = upload.step === 'id_scan';
+    const recorded = write.eTag !== undefined || write.sequencer !== undefined;
     const updated = await this.#updateMeta(upload.verificationId, {
-      set: 'SET awaiting.claimed = :true, awaiting.uploadKey = :key, #status = :processing, updatedAt = :now',
+      set:
+        'SET awaiting.claimed = :true, awaiting.uploadKey = :key, #status = :processing, updatedAt = :now' +
+        (recorded
+          ? ', claimedObjects = list_append(if_not_exists(claimedObjects, :noObjects), :claimed)'
+          : ''),
       condition:
         '#status = :awaitingUpload AND awaiting.attempt = :attempt AND awaiting.claimed = :false AND ' +
         `attribute_exists(awaiting.taskToken) AND ${isScan ? 'awaiting.scanKey = :key' : 'awaiting.step = :step'}`,
@@ -327,12 +472,43 @@ export class VerificationRepository {
         ':awaitingUpload': 'awaiting_upload',
         ':attempt': upload.attempt,
         ...(isScan ? {} : { ':step': upload.step }),
+        ...(recorded ? { ':noObjects': [], ':claimed': [{ key, ...write }] } : {}),
       },
     });
     return (
       updated &&
       (updated.item?.awaiting?.taskToken ?? (await this.get(upload.verificationId))?.awaiting?.taskToken)
     );
+  }
+
+  /**
+   * Gives a claimed upload's wait back (`awaiting_upload`, unclaimed) after its resume found the
+   * task gone, so the verification is not left `processing`; false when it moved on meanwhile.
+   */
+  async releaseClaim(id: string, key: string): Promise<boolean> {
+    const updated = await this.#updateMeta(id, {
+      set: 'SET #status = :awaitingUpload, awaiting.claimed = :false, updatedAt = :now REMOVE awaiting.uploadKey',
+      condition: '#status = :processing AND awaiting.uploadKey = :key AND awaiting.claimed = :true',
+      values: {
+        ':awaitingUpload': 'awaiting_upload',
+        ':processing': 'processing',
+        ':key': key,
+        ':true': true,
+        ':false': false,
+      },
+    });
+    return updated !== undefined;
+  }
+
+  /** A re-post replaced the accepted object of `step`: it is no longer there to reuse. */
+  async forgetAcceptedKey(id: string, step: DocumentStep, key: string): Promise<boolean> {
+    const updated = await this.#updateMeta(id, {
+      set: 'REMOVE acceptedKeys.#step SET updatedAt = :now',
+      condition: `acceptedKeys.#step = :key AND ${NOT_DELETED}`,
+      names: { '#step': step },
+      values: { ':key': key },
+    });
+    return updated !== undefined;
   }
 
   /**
@@ -367,55 +543,50 @@ export class VerificationRepository {
     return updated !== undefined;
   }
 
+  /** Records why a task failed; never on a tombstone. */
   async recordFailureReason(id: string, reason: string): Promise<void> {
-    await this.#db
-      .send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: metaKey(id),
-          UpdateExpression: 'SET failureReason = :reason, updatedAt = :now',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':reason': reason, ':now': this.#timestamp() },
-        }),
-      )
-      .catch((error) => {
-        if (!isConditionFailure(error)) throw error;
-      });
+    await this.#updateMeta(id, {
+      set: 'SET failureReason = :reason, updatedAt = :now',
+      condition: `attribute_exists(pk) AND ${NOT_DELETED}`,
+      values: { ':reason': reason },
+    });
   }
 
-  /** Caches Berbix's result and completes the verification; undefined when it can no longer complete. */
+  /**
+   * Caches Berbix's result and completes the verification, atomically; undefined (and nothing
+   * written) when it can no longer complete, e.g. deleted meanwhile.
+   */
   async recordResult(
     id: string,
     transaction: BerbixTransaction,
     summary: ResultSummary,
   ): Promise<Verification | undefined> {
-    await this.putResult(id, transaction);
     const from = statusIn(allowedPredecessors('completed'));
-    const updated = await this.#updateMeta(id, {
-      set: 'SET #status = :completed, resultSummary = :summary, nextStep = :done, completedAt = if_not_exists(completedAt, :now), updatedAt = :now REMOVE awaiting',
-      condition: from.expression,
-      values: { ...from.values, ':completed': 'completed', ':summary': summary, ':done': 'done' },
-    });
-    return updated && (updated.item ?? (await this.get(id)));
-  }
-
-  async putResult(id: string, transaction: BerbixTransaction): Promise<void> {
-    await this.#db.send(
-      new PutCommand({
-        TableName: this.#table,
-        Item: { ...itemKey(id, 'RESULT'), transaction, fetchedAt: this.#timestamp(), ttl: this.#ttl() },
+    const { written } = await this.#transact([
+      this.#resultItem(id, transaction),
+      this.#metaItem(id, {
+        set: 'SET #status = :completed, resultSummary = :summary, nextStep = :done, completedAt = if_not_exists(completedAt, :now), updatedAt = :now REMOVE awaiting',
+        condition: from.expression,
+        values: { ...from.values, ':completed': 'completed', ':summary': summary, ':done': 'done' },
       }),
-    );
+    ]);
+    return written ? this.get(id) : undefined;
   }
 
-  /** Refreshes a completed verification's summary after Berbix changed its decision. */
-  async updateResultSummary(id: string, summary: ResultSummary): Promise<boolean> {
-    const updated = await this.#updateMeta(id, {
-      set: 'SET resultSummary = :summary, updatedAt = :now',
-      condition: '#status = :completed',
-      values: { ':summary': summary, ':completed': 'completed' },
-    });
-    return updated !== undefined;
+  /**
+   * Replaces a completed verification's cached result and summary after Berbix changed its
+   * decision; false (nothing written) once it is no longer completed.
+   */
+  async refreshResult(id: string, transaction: BerbixTransaction, summary: ResultSummary): Promise<boolean> {
+    const { written } = await this.#transact([
+      this.#resultItem(id, transaction),
+      this.#metaItem(id, {
+        set: 'SET resultSummary = :summary, updatedAt = :now',
+        condition: '#status = :completed',
+        values: { ':summary': summary, ':completed': 'completed' },
+      }),
+    ]);
+    return written;
   }
 
   async getResult(id: string): Promise<CachedResult | undefined> {
@@ -438,29 +609,113 @@ export class VerificationRepository {
     return updated !== undefined;
   }
 
-  async markImagesDeleted(id: string): Promise<void> {
-    await this.#updateMeta(id, {
+  /** From now on every object that arrives for the verification is deleted; false on a tombstone. */
+  async markImagesDeleted(id: string): Promise<boolean> {
+    const updated = await this.#updateMeta(id, {
       set: 'SET imagesDeletedAt = :now, updatedAt = :now REMOVE acceptedKeys.document_front, acceptedKeys.document_back',
-      condition: 'attribute_exists(pk)',
+      condition: `attribute_exists(pk) AND ${NOT_DELETED}`,
       values: {},
     });
+    return updated !== undefined;
   }
 
   /**
-   * Deletes tokens, the cached result and create inputs, and leaves a `deleted` tombstone that
-   * keeps only what ownership and auditing need (id, customer uid, dates).
+   * Turns the verification into a `deleted` tombstone that keeps only what ownership and auditing
+   * need (id, customer uid, dates, attempts) and deletes the cached result and create inputs with
+   * it, atomically. Its Berbix deletion is `pending` when a transaction exists or may still be
+   * created (status `creating`), and the TOKENS item stays for that deletion only; otherwise it is
+   * `done` and the tokens go too. Returns the tombstone (the existing one if already deleted).
    */
-  async tombstone(id: string): Promise<void> {
-    for (const sk of ['TOKENS', 'RESULT', 'CREATE'] as const) {
-      await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: itemKey(id, sk) }));
+  async tombstone(id: string): Promise<Verification | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(id);
+      if (!current || current.status === 'deleted') return current;
+      const berbixDeletion: BerbixDeletion =
+        current.berbixTransactionId !== undefined || current.status === 'creating' ? 'pending' : 'done';
+      const { written } = await this.#transact([
+        this.#metaItem(id, {
+          set:
+            'SET #status = :deleted, deletedAt = :now, updatedAt = :now, issues = :none, issueDetails = :empty, acceptedKeys = :empty, berbixDeletion = :berbixDeletion ' +
+            'REMOVE awaiting, resultSummary, berbixTransactionId, lastSubmittedKey, idCountry, idType, failureReason, claimedObjects',
+          // `done` holds only while no transaction appears: a create finishing meanwhile makes it pending.
+          condition:
+            berbixDeletion === 'pending'
+              ? `attribute_exists(pk) AND ${NOT_DELETED}`
+              : '#status = :seen AND attribute_not_exists(berbixTransactionId)',
+          values: {
+            ':none': [],
+            ':empty': {},
+            ':berbixDeletion': berbixDeletion,
+            ...(berbixDeletion === 'pending' ? {} : { ':seen': current.status }),
+          },
+        }),
+        this.#deleteItem(id, 'RESULT'),
+        this.#deleteItem(id, 'CREATE'),
+        ...(berbixDeletion === 'done' ? [this.#deleteItem(id, 'TOKENS')] : []),
+      ]);
+      if (written) return this.get(id);
+      if (attempt >= 5) throw new Error('The verification kept changing while it was being deleted');
     }
-    await this.#updateMeta(id, {
-      set:
-        'SET #status = :deleted, deletedAt = :now, updatedAt = :now, issues = :none, issueDetails = :empty, acceptedKeys = :empty ' +
-        'REMOVE awaiting, resultSummary, berbixTransactionId, lastSubmittedKey, idCountry, idType, failureReason',
-      condition: 'attribute_exists(pk)',
-      values: { ':deleted': 'deleted', ':none': [], ':empty': {} },
-    });
+  }
+
+  /**
+   * The end of a tombstone's Berbix deletion. `done` drops the tokens; `failed` records a reason
+   * code and drops them too unless `keepTokens` (so an operator can run the deletion again).
+   * A `failed` never replaces a `done`.
+   */
+  async finishBerbixDeletion(
+    id: string,
+    outcome: { result: 'done' } | { result: 'failed'; reason: string; keepTokens?: boolean },
+  ): Promise<boolean> {
+    const failed = outcome.result === 'failed';
+    const { written } = await this.#transact([
+      this.#metaItem(id, {
+        set: failed
+          ? 'SET berbixDeletion = :result, berbixDeletionReason = :reason, updatedAt = :now'
+          : 'SET berbixDeletion = :result, updatedAt = :now REMOVE berbixDeletionReason',
+        condition: failed
+          ? '#status = :deleted AND (attribute_not_exists(berbixDeletion) OR berbixDeletion <> :done)'
+          : '#status = :deleted',
+        values: {
+          ':result': outcome.result,
+          ...(failed ? { ':reason': outcome.reason, ':done': 'done' } : {}),
+        },
+      }),
+      ...(failed && outcome.keepTokens ? [] : [this.#deleteItem(id, 'TOKENS')]),
+    ]);
+    return written;
+  }
+
+  /**
+   * Claims one webhook delivery (by its id, a hash of the signed timestamp and body) for a
+   * verification that is still completed: `replayed` when that delivery was claimed before,
+   * `not_completed` (nothing written) when the verification is deleted or was never completed.
+   */
+  async claimWebhookDelivery(
+    deliveryId: string,
+    verificationId: string,
+    expiresAtSeconds: number,
+  ): Promise<'claimed' | 'replayed' | 'not_completed'> {
+    const outcome = await this.#transact([
+      {
+        Put: {
+          TableName: this.#table,
+          Item: { ...webhookKey(deliveryId), ttl: expiresAtSeconds },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      this.#metaItem(verificationId, {
+        condition: '#status = :completed',
+        values: { ':completed': 'completed' },
+      }),
+    ]);
+    if (outcome.written) return 'claimed';
+    return outcome.refused.includes(0) ? 'replayed' : 'not_completed';
+  }
+
+  /** Frees a claimed delivery whose handling failed, so Berbix's retry of it is handled. */
+  async releaseWebhookDelivery(deliveryId: string): Promise<void> {
+    await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: webhookKey(deliveryId) }));
   }
 
   /** The verification a Berbix transaction belongs to (webhooks), via the `byBerbixTransaction` GSI. */

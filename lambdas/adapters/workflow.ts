@@ -22,6 +22,20 @@ export function executionArn(stateMachineArn: string, name: string): string {
   return [...parts.slice(0, 7), name].join(':');
 }
 
+/** Starts the execution `name`; one started before under that name (a retried start) is fine. */
+export async function startNamedExecution(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  name: string,
+  input: object,
+): Promise<void> {
+  try {
+    await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ExecutionAlreadyExists') throw error;
+  }
+}
+
 /** The verification state machine. One execution per verification, named after its id. */
 export class Workflow {
   readonly #sfn: SFNClient;
@@ -33,18 +47,7 @@ export class Workflow {
   }
 
   async start(input: ExecutionInput): Promise<void> {
-    try {
-      await this.#sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: this.#stateMachineArn,
-          name: input.verificationId,
-          input: JSON.stringify(input),
-        }),
-      );
-    } catch (error) {
-      // Same name and input: the execution already runs (a retried create).
-      if ((error as { name?: string }).name !== 'ExecutionAlreadyExists') throw error;
-    }
+    await startNamedExecution(this.#sfn, this.#stateMachineArn, input.verificationId, input);
   }
 
   /** Resumes a wait with `{key}`. Returns false when the wait had already ended. */

@@ -58,6 +58,9 @@ export interface VerificationView {
   completed_at?: string;
   result?: { action: string | null; flags: string[] };
   failure_reason?: string;
+  /** Deleted verifications only: whether Berbix's copy is deleted yet. */
+  berbix_deletion?: Verification['berbixDeletion'];
+  berbix_deletion_reason?: string;
 }
 
 /** The public shape of a verification: no tokens, no keys, no personal data. */
@@ -75,6 +78,10 @@ export function toVerificationView(v: Verification): VerificationView {
     ...(v.completedAt ? { completed_at: v.completedAt } : {}),
     ...(v.resultSummary ? { result: { action: v.resultSummary.action, flags: v.resultSummary.flags } } : {}),
     ...(v.failureReason && v.status === 'failed' ? { failure_reason: v.failureReason } : {}),
+    ...(v.status === 'deleted' && v.berbixDeletion ? { berbix_deletion: v.berbixDeletion } : {}),
+    ...(v.status === 'deleted' && v.berbixDeletion === 'failed' && v.berbixDeletionReason
+      ? { berbix_deletion_reason: v.berbixDeletionReason }
+      : {}),
   };
 }
 

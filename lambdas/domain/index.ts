@@ -6,3 +6,4 @@ export * from './steps';
 export * from './upload-key';
 export * from './verification';
 export * from './errors';
+export * from './arrived-object';

@@ -29,6 +29,19 @@ export interface Awaiting {
   scanKey?: string;
 }
 
+/** Where the deletion of a deleted verification's Berbix transaction stands (see docs/operations.md). */
+export type BerbixDeletion = 'pending' | 'done' | 'failed';
+
+/**
+ * The object whose S3 event claimed a wait: its ETag and the event's sequencer (which orders the
+ * writes to one key). A later write under the same key is a re-post to the same form.
+ */
+export interface ClaimedObject {
+  key: string;
+  eTag?: string;
+  sequencer?: string;
+}
+
 export interface ResultSummary {
   action: string | null;
   flags: string[];
@@ -52,10 +65,18 @@ export interface Verification {
   lastSubmittedKey?: string;
   resultSummary?: ResultSummary;
   failureReason?: string;
+  /** Every object claimed for a wait, with its ETag when claimed. */
+  claimedObjects?: ClaimedObject[];
   createdAt: string;
   updatedAt: string;
   completedAt?: string;
+  /** Set once the images were deleted after completion: whatever arrives later is deleted too. */
+  imagesDeletedAt?: string;
   deletedAt?: string;
+  /** On a tombstone: whether its Berbix transaction is deleted yet. */
+  berbixDeletion?: BerbixDeletion;
+  /** On a tombstone whose Berbix deletion failed: a reason code. */
+  berbixDeletionReason?: string;
 }
 
 /** The outcome of one submitted upload, as recorded on META. */

@@ -16,6 +16,8 @@ export interface VerificationAlarmsProps {
   readonly uploadFailures: IQueue;
   /** The verification state machine. */
   readonly stateMachine: IStateMachine;
+  /** The state machine that deletes deleted verifications' Berbix transactions. */
+  readonly berbixDeletions: IStateMachine;
   /** The verifications HTTP API. */
   readonly httpApi: IHttpApi;
   /**
@@ -32,11 +34,13 @@ export interface VerificationAlarmsProps {
 
 /**
  * What an operator must hear about: an upload that resumed nothing and fell into the DLQ, a
- * verification that ended `failed`, and the API answering 5xx (never a caller's mistake).
+ * verification that ended `failed`, a Berbix transaction that could not be deleted, and the API
+ * answering 5xx (never a caller's mistake).
  */
 export class VerificationAlarms extends Construct {
   public readonly uploadFailures: Alarm;
   public readonly failedExecutions: Alarm;
+  public readonly failedBerbixDeletions: Alarm;
   public readonly serverErrors: Alarm;
 
   constructor(scope: Construct, id: string, props: VerificationAlarmsProps) {
@@ -54,6 +58,13 @@ export class VerificationAlarms extends Construct {
       props.stateMachine.metricFailed({ period, statistic: 'Sum' }),
       1,
       'A verification execution failed (see its failure_reason)',
+      props,
+    );
+    this.failedBerbixDeletions = this.alarm(
+      'FailedBerbixDeletions',
+      props.berbixDeletions.metricFailed({ period, statistic: 'Sum' }),
+      1,
+      'A deleted verification may still have its Berbix transaction (see its berbix_deletion_reason)',
       props,
     );
     this.serverErrors = this.alarm(

@@ -94,7 +94,7 @@ test('a verification closed in the meantime says so and offers to start again', 
   const deleted = await api('DELETE', `/verifications/${seen.id}`, {
     token: await mint('web-backend', [BACKEND_SCOPE]),
   });
-  expect(deleted.status).toBe(204);
+  expect([202, 204]).toContain(deleted.status); // 202 while Berbix's copy is still being deleted
   await usePhoto(page, 'front');
   await expectStep(page, /this verification was closed/i);
   await page.getByRole('button', { name: 'Start again' }).click();

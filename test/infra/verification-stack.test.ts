@@ -180,7 +180,7 @@ describe('the data at rest', () => {
 });
 
 describe('the functions', () => {
-  it('are the fifteen of the architecture, each on nodejs22.x, arm64, active tracing and its own log group', () => {
+  it('are the sixteen of the architecture, each on nodejs22.x, arm64, active tracing and its own log group', () => {
     expect(Object.keys(synth.stack.functions).sort()).toEqual([...FUNCTION_IDS].sort());
     for (const fnId of FUNCTION_IDS) {
       const props = resources[logicalId(fnId)]?.Properties;
@@ -202,6 +202,24 @@ describe('the functions', () => {
         }),
       );
     }
+  });
+
+  it('gives the Berbix deletion its retry window, and DELETE the same first wait', () => {
+    expect(env('DeleteBerbixTransactionFn')).toEqual(
+      expect.objectContaining({
+        BERBIX_DELETION_RETRY_SECONDS: '30',
+        BERBIX_DELETION_GIVE_UP_SECONDS: '21600',
+        BERBIX_CREATE_WINDOW_SECONDS: String(
+          (resources[logicalId('CreateTransactionFn')]?.Properties.Timeout as number) + 30,
+        ),
+      }),
+    );
+    expect(env('DeleteVerificationFn')).toEqual(
+      expect.objectContaining({
+        BERBIX_DELETION_RETRY_SECONDS: '30',
+        BERBIX_DELETION_STATE_MACHINE_ARN: { Ref: idOf(synth.stack.berbixDeletion.stateMachine) },
+      }),
+    );
   });
 
   it('sets the defaults of the architecture in the environment', () => {
@@ -303,9 +321,15 @@ describe('least privilege', () => {
     expect([...granted].filter((a) => a.startsWith('s3:'))).toEqual(['s3:DeleteObject*']);
   });
 
-  it('lets only CreateVerificationFn start executions and only DeleteVerificationFn stop them', () => {
+  it('lets CreateVerificationFn start verifications, and DeleteVerificationFn stop them and start Berbix deletions', () => {
     const holders = (action: string) => FUNCTION_IDS.filter((f) => allowedActions(f).has(action));
-    expect(holders('states:StartExecution')).toEqual(['CreateVerificationFn']);
+    const started = (fnId: string) =>
+      statementsOf(fnId)
+        .filter((s) => actions(s).includes('states:StartExecution'))
+        .flatMap(resourcesOf);
+    expect(holders('states:StartExecution')).toEqual(['CreateVerificationFn', 'DeleteVerificationFn']);
+    expect(started('CreateVerificationFn')).toEqual([{ Ref: idOf(synth.stack.workflow.stateMachine) }]);
+    expect(started('DeleteVerificationFn')).toEqual([{ Ref: idOf(synth.stack.berbixDeletion.stateMachine) }]);
     expect(holders('states:StopExecution')).toEqual(['DeleteVerificationFn']);
     expect(holders('events:PutEvents')).toEqual(['FetchResultFn']);
   });
@@ -427,19 +451,43 @@ describe('the HTTP API', () => {
   });
 });
 
-describe('the state machine', () => {
-  const machine = () => ofType('AWS::StepFunctions::StateMachine')[0]?.[1].Properties as Json;
+/** The functions a state machine's role may invoke, by construct id. */
+const invokedBy = (machine: Json) => {
+  const roleRef = (machine.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const invoked = ofType('AWS::IAM::Policy')
+    .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleRef))
+    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+    .filter((s) => actions(s).includes('lambda:InvokeFunction'))
+    .flatMap((s) => s.Resource as unknown[])
+    .map((r) => JSON.stringify(r).match(/"([A-Za-z]+Fn)[0-9A-F]{8}"/)?.[1]);
+  return [...new Set(invoked)].sort();
+};
 
-  it('is a Standard machine with X-Ray and logs of every event that exclude execution data', () => {
-    synth.template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
-    expect(machine()).toEqual(
-      expect.objectContaining({
-        StateMachineType: 'STANDARD',
-        TracingConfiguration: { Enabled: true },
-        LoggingConfiguration: expect.objectContaining({ Level: 'ALL', IncludeExecutionData: false }),
-      }),
-    );
+describe('the state machines', () => {
+  it('are the verification and the Berbix deletion: Standard, X-Ray, and logs of every event without execution data', () => {
+    synth.template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    for (const [, m] of ofType('AWS::StepFunctions::StateMachine')) {
+      expect(m.Properties).toEqual(
+        expect.objectContaining({
+          StateMachineType: 'STANDARD',
+          TracingConfiguration: { Enabled: true },
+          LoggingConfiguration: expect.objectContaining({ Level: 'ALL', IncludeExecutionData: false }),
+        }),
+      );
+    }
   });
+
+  it('lets the Berbix deletion invoke exactly its one task function, named by its one substitution', () => {
+    const deletion = resources[idOf(synth.stack.berbixDeletion.stateMachine)]!.Properties;
+    expect(deletion.DefinitionSubstitutions).toEqual({
+      DeleteBerbixTransactionFunctionArn: { 'Fn::GetAtt': [logicalId('DeleteBerbixTransactionFn'), 'Arn'] },
+    });
+    expect(invokedBy(deletion)).toEqual(['DeleteBerbixTransactionFn']);
+  });
+});
+
+describe('the verification state machine', () => {
+  const machine = () => resources[idOf(synth.stack.workflow.stateMachine)]!.Properties;
 
   it('keeps its definition inline with one substitution per task function', () => {
     expect(typeof machine().DefinitionString).toBe('string');
@@ -457,14 +505,7 @@ describe('the state machine', () => {
   });
 
   it('may invoke exactly the six task functions', () => {
-    const roleRef = (machine().RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-    const invoked = ofType('AWS::IAM::Policy')
-      .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleRef))
-      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
-      .filter((s) => actions(s).includes('lambda:InvokeFunction'))
-      .flatMap((s) => s.Resource as unknown[])
-      .map((r) => JSON.stringify(r).match(/"([A-Za-z]+Fn)[0-9A-F]{8}"/)?.[1]);
-    expect([...new Set(invoked)].sort()).toEqual([
+    expect(invokedBy(machine())).toEqual([
       'AwaitUploadFn',
       'CloseVerificationFn',
       'CreateTransactionFn',
@@ -476,10 +517,16 @@ describe('the state machine', () => {
 });
 
 describe('the outputs', () => {
-  it('name the API URL, the bucket, the table and the state machine', () => {
+  it('name the API URL, the bucket, the table and the state machines', () => {
     const outputs = Object.keys(synth.template.toJSON().Outputs ?? {});
     expect(outputs).toEqual(
-      expect.arrayContaining(['ApiUrl', 'UploadsBucketName', 'TableName', 'StateMachineArn']),
+      expect.arrayContaining([
+        'ApiUrl',
+        'UploadsBucketName',
+        'TableName',
+        'StateMachineArn',
+        'BerbixDeletionStateMachineArn',
+      ]),
     );
   });
 });
@@ -487,12 +534,22 @@ describe('the outputs', () => {
 describe('the alarms', () => {
   const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
 
-  it('watch the upload DLQ, failed executions and API 5xx answers', () => {
+  it('watch the upload DLQ, failed verifications, failed Berbix deletions and API 5xx answers', () => {
     const byMetric = Object.fromEntries(alarms().map((a) => [a.MetricName as string, a]));
-    expect(Object.keys(byMetric).sort()).toEqual([
-      '5xx',
-      'ApproximateNumberOfMessagesVisible',
-      'ExecutionsFailed',
+    expect(
+      alarms()
+        .map((a) => a.MetricName as string)
+        .sort(),
+    ).toEqual(['5xx', 'ApproximateNumberOfMessagesVisible', 'ExecutionsFailed', 'ExecutionsFailed']);
+    const failedOf = (machine: { node: { defaultChild?: unknown } }) =>
+      alarms().filter(
+        (a) =>
+          a.MetricName === 'ExecutionsFailed' &&
+          JSON.stringify(a.Dimensions).includes(`"Ref":"${idOf(machine)}"`),
+      );
+    expect(failedOf(synth.stack.workflow.stateMachine)).toHaveLength(1);
+    expect(failedOf(synth.stack.berbixDeletion.stateMachine)).toEqual([
+      expect.objectContaining({ Namespace: 'AWS/States', Threshold: 1 }),
     ]);
     expect(byMetric.ApproximateNumberOfMessagesVisible).toMatchObject({
       Namespace: 'AWS/SQS',

@@ -4,4 +4,5 @@
  */
 import { cloudGlobalSetup } from '../integration/support/cloud-setup';
 
-export default cloudGlobalSetup('reliability');
+// A deleted verification's Berbix deletion waits 30 s before its first retry in a deployment; 1 s here.
+export default cloudGlobalSetup('reliability', { envOverrides: { BERBIX_DELETION_RETRY_SECONDS: '1' } });

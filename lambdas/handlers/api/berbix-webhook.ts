@@ -1,9 +1,11 @@
-import { verifyWebhookSignature } from '../../berbix';
+import { createHash } from 'node:crypto';
+import { BerbixError, verifyWebhookSignature, WEBHOOK_TOLERANCE_SECONDS } from '../../berbix';
 import { getBerbixClient, tokenSession } from '../../adapters/berbix';
 import { dynamoDb, secretsManager } from '../../adapters/clients';
 import { VerificationRepository } from '../../adapters/repository';
 import { getBerbixSecrets } from '../../adapters/secrets';
 import { loadConfig } from '../../config';
+import { VerificationGoneError } from '../../domain';
 import { HttpError, jsonResponse, logger, publicHandler, rawBody } from '../../middleware';
 
 const config = loadConfig(['tableName', 'berbixSecretArn', 'berbixApiUrl', 'dataRetentionDays']);
@@ -12,10 +14,23 @@ const repo = new VerificationRepository(dynamoDb, config.tableName, config);
 const received = () => jsonResponse(200, { received: true });
 
 /**
+ * A delivery is its signed timestamp and body: a replay repeats both, while Berbix signs each of
+ * its own retries afresh. Remembered until its signature can no longer be accepted, and then some.
+ */
+function delivery(signatureHeader: string, body: string): { id: string; expiresAtSeconds: number } {
+  const timestamp = signatureHeader.trim().split(',')[1] ?? '';
+  return {
+    id: createHash('sha256').update(`${timestamp},`).update(body).digest('hex'),
+    expiresAtSeconds: Number(timestamp) + 2 * WEBHOOK_TOLERANCE_SECONDS,
+  };
+}
+
+/**
  * POST /webhooks/berbix: the signature is checked on the raw body before anything is parsed.
  * For a completed verification whose action Berbix reports as changed (e.g. by a manual review), or
- * does not report, the cached result is fetched again; for others the state machine fetches it
- * once Berbix says `done`.
+ * does not report, the cached result is fetched again, once per delivery: a replayed delivery
+ * changes nothing and calls Berbix no more. Unknown, deleted and unfinished verifications are
+ * acknowledged without a write (the state machine fetches the result once Berbix says `done`).
  */
 export const handler = publicHandler(async (event) => {
   const { webhookSecret } = await getBerbixSecrets(secretsManager, config.berbixSecretArn);
@@ -42,13 +57,28 @@ export const handler = publicHandler(async (event) => {
   if (typeof payload.action === 'string' && payload.action === verification.resultSummary?.action)
     return received();
 
-  const session = await tokenSession(repo, verification.id);
-  const transaction = await (await getBerbixClient(secretsManager, config)).getTransaction(session);
-  await repo.putResult(verification.id, transaction);
-  await repo.updateResultSummary(verification.id, {
-    action: transaction.action ?? null,
-    flags: transaction.flags ?? [],
-  });
-  logger.info('Result refreshed from webhook', { verificationId: verification.id });
+  const { id: deliveryId, expiresAtSeconds } = delivery(signatureHeader ?? '', body);
+  const claim = await repo.claimWebhookDelivery(deliveryId, verification.id, expiresAtSeconds);
+  if (claim !== 'claimed') {
+    logger.info('Webhook ignored', { verificationId: verification.id, why: claim });
+    return received();
+  }
+  try {
+    const session = await tokenSession(repo, verification.id);
+    const transaction = await (await getBerbixClient(secretsManager, config)).getTransaction(session);
+    const refreshed = await repo.refreshResult(verification.id, transaction, {
+      action: transaction.action ?? null,
+      flags: transaction.flags ?? [],
+    });
+    logger.info('Result refreshed from webhook', { verificationId: verification.id, refreshed });
+  } catch (error) {
+    // Not handled after all: Berbix's retry of this delivery must be.
+    await repo.releaseWebhookDelivery(deliveryId);
+    if (error instanceof VerificationGoneError) return received();
+    if (error instanceof BerbixError) {
+      throw new HttpError(502, 'berbix_unavailable', 'Berbix could not be asked for the result; retry later');
+    }
+    throw error;
+  }
   return received();
 });

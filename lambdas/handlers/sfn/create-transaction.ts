@@ -41,6 +41,9 @@ export const handler = taskHandler(
     const nextStep = created.firstStep ?? 'upload_document_front';
     const { firstStep: _firstStep, ...tokens } = created;
     if (!(await repo.recordTransactionCreated(verificationId, { tokens, nextStep }))) {
+      // Deleted while Berbix was creating: the pending Berbix deletion needs these tokens.
+      const handedOver = await repo.handOverTokensForDeletion(verificationId, tokens);
+      logger.warn('Berbix transaction created for a deleted verification', { verificationId, handedOver });
       throw new VerificationGoneError(verificationId);
     }
     logger.info('Berbix transaction created', { verificationId, nextStep });

@@ -33,6 +33,8 @@ export interface Verification {
   completed_at?: string;
   result?: { action: string | null; flags: string[] };
   failure_reason?: string;
+  berbix_deletion?: 'pending' | 'done' | 'failed';
+  berbix_deletion_reason?: string;
 }
 
 export type UploadForm = PresignedUpload;

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     bucketName: cloud.bucketName,
     endpoints: cloud.endpoints,
     credentials: cloud.credentials,
+    webhookSecret: cloud.webhookSecret,
   };
   process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
 }

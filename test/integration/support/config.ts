@@ -10,6 +10,8 @@ export interface IntegrationConfig {
   bucketName: string;
   endpoints: { dynamodb: string; s3: string; sfn: string };
   credentials: { accessKeyId: string; secretAccessKey: string; region: string };
+  /** The secret the cloud checks Berbix webhooks with (a local one), to sign deliveries in tests. */
+  webhookSecret: string;
   logFile: string;
 }
 

