@@ -46,6 +46,7 @@ module.exports = {
     project('statemachine'),
     project('integration', onLocalCloud('integration')),
     project('reliability', onLocalCloud('reliability')),
+    project('browser', onLocalCloud('browser')),
   ],
   testTimeout: 60_000,
 };

@@ -24,6 +24,7 @@ function banner(cloud: LocalCloud, clientToken: string, backendToken: string, pe
   berbix-serverless local cloud is up
   ──────────────────────────────────────────────────────────────────────────────
   HTTP API        ${api}
+  Web client      ${cloud.webClientUrl}
   ${berbix}
   DynamoDB Local  ${cloud.endpoints.dynamodb}   table  ${cloud.tableName}
   S3              ${cloud.endpoints.s3}   bucket ${cloud.bucketName}

@@ -33,6 +33,8 @@ export interface HttpApiOptions {
   log?: (line: string) => void;
   /** Extra local-only endpoints under `/_local/`, keyed `METHOD /_local/...`, answering JSON. */
   localRoutes?: Record<string, LocalRoute>;
+  /** Serves local-only pages under `/_local/` (the web client); answers false for a path it does not serve. */
+  localPages?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
 }
 
 /** A local-only control endpoint: gets the parsed JSON body, answers a status and a JSON body. */
@@ -243,6 +245,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
       return true;
     }
     if (devIssuer?.handle(req, res, baseUrl)) return true;
+    if (await options.localPages?.(req, res, path)) return true;
     if (devIssuer && path === '/_local/tokens' && req.method === 'POST') {
       const body = await readBody(req);
       let input: { sub?: unknown; scopes?: unknown; expires_in?: unknown };

@@ -20,6 +20,7 @@ import { startAwsServices } from './emulators/services';
 import { startStepFunctions, type StepFunctionsEmulator } from './emulators/stepfunctions';
 import { startHttpApi } from './http-api';
 import { decodeS3Key, targetsOf } from './s3-notifications';
+import { WEB_CLIENT_PATH, webClientHandler } from './web-client';
 import { createLambdaRuntime, type LambdaRuntime } from './lambda-runtime';
 import { recoverAfterRestart, type RecoverySummary, type StoredVerification } from './recovery';
 import {
@@ -78,6 +79,8 @@ export interface CompletionEvent {
 
 export interface LocalCloud {
   apiUrl: string;
+  /** The reference web client (web/), served by the HTTP API on its own origin. */
+  webClientUrl: string;
   issuer: string;
   audience: string;
   template: TemplateModel;
@@ -305,6 +308,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       port,
       devIssuer,
       invoke: lambdas.invoke,
+      localPages: webClientHandler({ uploadOrigin: new URL(s3.endpoint).origin }),
       localRoutes: {
         // S3 delivers events at least once: tests (and curious developers) can replay one.
         'POST /_local/s3/redeliver': async (body) => {
@@ -323,6 +327,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       log: (l) => logLines(`[http] ${l}`),
     });
     stack.push(() => http.close());
+    // The web client's origin (the API's) posts uploads straight to the bucket, as allowedOrigins
+    // lets a deployed site do; only here, so the synthesized template keeps its own CORS rules.
+    for (const host of ['127.0.0.1', 'localhost']) s3.allowOrigin(`http://${host}:${http.port}`);
     // Berbix's webhooks come back to the API like they would in the cloud.
     sandbox?.setWebhook({ url: `${http.url}/webhooks/berbix`, secret: webhookSecret });
 
@@ -426,6 +433,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     return {
       apiUrl: http.url,
+      webClientUrl: `${http.url}${WEB_CLIENT_PATH}`,
       issuer: devIssuer.issuer,
       audience: devIssuer.audience[0] ?? LOCAL_AUDIENCE,
       template,

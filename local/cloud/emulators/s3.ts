@@ -40,6 +40,8 @@ export interface S3Emulator {
   endpoint: string;
   /** Called for every object created or deleted, with one `Records[]` element of an S3 notification. */
   onObjectEvent(listener: (record: S3EventRecord) => void): void;
+  /** Allows one more browser origin by CORS (the local web client's, known once the API listens). */
+  allowOrigin(origin: string): void;
   close(): Promise<void>;
 }
 
@@ -69,7 +71,7 @@ const AUTH_FIELDS = new Set([
 export async function startS3(opts: S3Options): Promise<S3Emulator> {
   const region = opts.region ?? 'us-east-1';
   const maxPostBytes = opts.maxPostBytes ?? 64 * 1024 * 1024;
-  const corsOrigins = opts.corsOrigins ?? [];
+  const corsOrigins = [...(opts.corsOrigins ?? [])];
   const listeners: Array<(record: S3EventRecord) => void> = [];
   const temporaryDir = opts.dataDir ? undefined : await mkdtemp(join(tmpdir(), 'local-s3-'));
   // s3rver only accepts requests signed with access keys it knows.
@@ -240,6 +242,9 @@ export async function startS3(opts: S3Options): Promise<S3Emulator> {
     endpoint: `http://127.0.0.1:${port}`,
     onObjectEvent(listener) {
       listeners.push(listener);
+    },
+    allowOrigin(origin) {
+      if (!corsOrigins.includes(origin)) corsOrigins.push(origin);
     },
     async close() {
       await new Promise<void>((resolve) => {

@@ -16,10 +16,10 @@ export interface IntegrationConfig {
 }
 
 /**
- * Each jest project that runs on a local cloud (integration, reliability) starts its own, so a
+ * Each jest project that runs on a local cloud (integration, reliability, browser) starts its own, so a
  * fault injected by one never reaches the other. The project's name comes from its jest `globals`.
  */
-export type CloudName = 'integration' | 'reliability';
+export type CloudName = 'integration' | 'reliability' | 'browser';
 
 declare global {
   var __LOCAL_CLOUD_NAME__: CloudName | undefined;

@@ -1,0 +1,3 @@
+import { cloudGlobalTeardown } from '../integration/support/cloud-setup';
+
+export default cloudGlobalTeardown('browser');
