@@ -1,0 +1,29 @@
+/** The benchmarks in the order they run, and one way to run a selection of them. */
+import { startBenchCloud } from './lib/cloud';
+import type { BenchContext, BenchResult } from './lib/context';
+import { runOverhead } from './overhead';
+
+export const BENCHES = ['overhead'] as const;
+export type BenchName = (typeof BENCHES)[number];
+
+const RUNNERS: Record<BenchName, (ctx: BenchContext) => Promise<BenchResult<unknown>>> = {
+  overhead: runOverhead,
+};
+
+/**
+ * Runs the chosen benchmarks one after the other. Quick runs share one local cloud (starting one
+ * per benchmark would take most of their time); full runs give each benchmark a fresh one.
+ */
+export async function runBenches(
+  options: Omit<BenchContext, 'sharedCloud'> & { only?: readonly BenchName[] },
+): Promise<BenchResult<unknown>[]> {
+  const chosen = BENCHES.filter((b) => !options.only || options.only.includes(b));
+  const sharedCloud = options.quick ? await startBenchCloud(options.projectDir) : undefined;
+  const results: BenchResult<unknown>[] = [];
+  try {
+    for (const name of chosen) results.push(await RUNNERS[name]({ ...options, sharedCloud }));
+  } finally {
+    await sharedCloud?.stop();
+  }
+  return results;
+}
