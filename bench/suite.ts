@@ -1,13 +1,16 @@
 /** The benchmarks in the order they run, and one way to run a selection of them. */
+import { ABANDON_AFTER_SECONDS, runCost } from './cost';
+import { startAwsMeter } from './lib/aws-meter';
 import { startBenchCloud } from './lib/cloud';
 import type { BenchContext, BenchResult } from './lib/context';
 import { runOverhead } from './overhead';
 
-export const BENCHES = ['overhead'] as const;
+export const BENCHES = ['overhead', 'cost'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 const RUNNERS: Record<BenchName, (ctx: BenchContext) => Promise<BenchResult<unknown>>> = {
   overhead: runOverhead,
+  cost: runCost,
 };
 
 /**
@@ -18,12 +21,22 @@ export async function runBenches(
   options: Omit<BenchContext, 'sharedCloud'> & { only?: readonly BenchName[] },
 ): Promise<BenchResult<unknown>[]> {
   const chosen = BENCHES.filter((b) => !options.only || options.only.includes(b));
-  const sharedCloud = options.quick ? await startBenchCloud(options.projectDir) : undefined;
+  const sharedMeter = options.quick ? await startAwsMeter() : undefined;
+  const sharedCloud =
+    sharedMeter &&
+    (await startBenchCloud(options.projectDir, {
+      envOverrides: {
+        ...sharedMeter.envOverrides,
+        ABANDON_AFTER_SECONDS: String(ABANDON_AFTER_SECONDS.quick),
+      },
+    }));
+  sharedMeter?.setTargets(sharedCloud!.endpoints);
   const results: BenchResult<unknown>[] = [];
   try {
-    for (const name of chosen) results.push(await RUNNERS[name]({ ...options, sharedCloud }));
+    for (const name of chosen) results.push(await RUNNERS[name]({ ...options, sharedCloud, sharedMeter }));
   } finally {
     await sharedCloud?.stop();
+    await sharedMeter?.close();
   }
   return results;
 }

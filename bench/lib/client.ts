@@ -36,12 +36,17 @@ export interface Answer<T> {
   headers: Headers;
 }
 
+/** Statuses a verification never leaves. */
+const FINAL_STATUSES = ['completed', 'failed', 'abandoned', 'deleted'];
+
 export class ApiClient {
   readonly pollMs: number;
   readonly waitSeconds: number;
   readonly timeoutMs: number;
   /** HTTP requests sent to the API (not S3), for the cost benchmark. */
   requests = 0;
+  /** Of those, GET /verifications/{id} calls made while waiting for a verdict. */
+  statusReads = 0;
 
   constructor(
     readonly apiUrl: string,
@@ -109,6 +114,7 @@ export class ApiClient {
     let last: Answer<Verification> | undefined;
     while (Date.now() < deadline) {
       const headers: Record<string, string> = etag ? { 'if-none-match': etag } : {};
+      this.statusReads += 1;
       const res = await this.call<Verification>('GET', `/verifications/${id}?wait=${this.waitSeconds}`, {
         token,
         headers,
@@ -116,6 +122,7 @@ export class ApiClient {
       if (res.status === 200) {
         last = res;
         if (until(res.body)) return res.body;
+        if (FINAL_STATUSES.includes(res.body.status)) break;
         etag = res.headers.get('etag');
       } else if (res.status !== 304) {
         throw new Error(`GET /verifications/${id} answered ${res.status}: ${JSON.stringify(res.body)}`);

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { AwsMeter } from './aws-meter';
 import type { BenchCloud } from './cloud';
 
 export interface BenchContext {
@@ -15,8 +16,9 @@ export interface BenchContext {
   /** Where `<name>.json` goes. @default bench/results */
   resultsDir: string;
   log(line: string): void;
-  /** A local cloud to share instead of starting one (quick runs). */
+  /** A local cloud to share instead of starting one (quick runs), metered by `sharedMeter`. */
   sharedCloud?: BenchCloud;
+  sharedMeter?: AwsMeter;
 }
 
 export interface BenchResult<T> {

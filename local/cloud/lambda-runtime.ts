@@ -70,6 +70,10 @@ class Environment {
   readonly id = randomUUID().replace(/-/g, '');
   readonly worker: Worker;
   readonly ready: Promise<LambdaError | undefined>;
+  readonly createdAt = performance.now();
+  /** How long loading the code took (Lambda's Init Duration), once it is loaded. */
+  initMs?: number;
+  invocations = 0;
   busy = false;
   dead = false;
   private pending?: { requestId: string } & Pending;
@@ -96,6 +100,7 @@ class Environment {
     prefixLines(this.worker.stderr, `[${spec.name}]`, (l) => log(l, 'stderr'));
     this.ready = new Promise((resolve) => {
       const onMessage = (msg: { type: string; error?: LambdaError }) => {
+        this.initMs = performance.now() - this.createdAt;
         if (msg.type === 'ready') resolve(undefined);
         else if (msg.type === 'init-error') resolve(msg.error);
         else return;
@@ -232,6 +237,17 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     }
   };
 
+  // What Lambda writes to the function's log after each invocation (read by the cost benchmark).
+  const report = (name: string, env: Environment, started: number) => {
+    const ms = performance.now() - started;
+    const init = env.invocations === 0 && env.initMs !== undefined ? `\tInit Duration: ${env.initMs.toFixed(2)} ms` : '';
+    env.invocations += 1;
+    log(
+      `[${name}] REPORT RequestId: ${randomUUID()}\tDuration: ${ms.toFixed(2)} ms\tBilled Duration: ${Math.ceil(ms)} ms\tMemory Size: ${specs.get(name)!.memorySize} MB${init}`,
+      'stdout',
+    );
+  };
+
   const release = (name: string, env: Environment) => {
     env.busy = false;
     queues.get(name)!.shift()?.();
@@ -261,7 +277,10 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
         env.kill();
         return { ok: false, error: initError };
       }
-      return await env.invoke(event);
+      const started = performance.now();
+      const result = await env.invoke(event);
+      report(name, env, started);
+      return result;
     } finally {
       release(name, env);
     }
