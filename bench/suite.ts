@@ -4,15 +4,17 @@ import { startAwsMeter } from './lib/aws-meter';
 import { startBenchCloud } from './lib/cloud';
 import type { BenchContext, BenchResult } from './lib/context';
 import { runFunctions } from './functions';
+import { runMemory } from './memory';
 import { runOverhead } from './overhead';
 
-export const BENCHES = ['overhead', 'cost', 'functions'] as const;
+export const BENCHES = ['overhead', 'cost', 'functions', 'memory'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 const RUNNERS: Record<BenchName, (ctx: BenchContext) => Promise<BenchResult<unknown>>> = {
   overhead: runOverhead,
   cost: runCost,
   functions: runFunctions,
+  memory: runMemory,
 };
 
 /**

@@ -37,7 +37,11 @@ export function sfnClient(cloud: Pick<CloudInfo, 'endpoints' | 'credentials'>): 
 export const executionArnOf = (stateMachineArn: string, verificationId: string): string =>
   `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${verificationId}`;
 
-export async function executionHistory(client: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
+export async function executionHistory(
+  client: SFNClient,
+  executionArn: string,
+  includeExecutionData = false,
+): Promise<HistoryEvent[]> {
   const events: HistoryEvent[] = [];
   let nextToken: string | undefined;
   do {
@@ -46,7 +50,7 @@ export async function executionHistory(client: SFNClient, executionArn: string):
         executionArn,
         nextToken,
         maxResults: 1000,
-        includeExecutionData: false,
+        includeExecutionData,
       }),
     );
     events.push(...(page.events ?? []));
