@@ -1,6 +1,18 @@
-/** Real HTTP to the local HTTP API, the presigned S3 forms and the sandbox's controls. */
+/**
+ * Real HTTP to the local HTTP API through the typed client (client/), the presigned S3 forms and
+ * the local-only endpoints. Every answer of the API is checked against docs/openapi.yaml, so a
+ * handler and the spec cannot drift apart unnoticed.
+ */
 import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'openapi-fetch';
+import {
+  buildUploadForm,
+  createVerificationClient,
+  type PresignedUpload,
+  type VerificationClient,
+} from '../../../client';
 import { integrationConfig } from './config';
+import { loadSpecChecker, type SpecChecker } from './spec';
 
 export const CLIENT_SCOPE = 'verifications/client';
 export const BACKEND_SCOPE = 'verifications/backend';
@@ -23,25 +35,51 @@ export interface Verification {
   failure_reason?: string;
 }
 
-export interface UploadForm {
-  url: string;
-  fields: Record<string, string>;
-  key: string;
-  expires_at: string;
-  max_bytes: number;
+export type UploadForm = PresignedUpload;
+
+let checker: SpecChecker | undefined;
+const spec = () => (checker ??= loadSpecChecker());
+
+/** Fails the call when the answer is not one the spec documents for the operation. */
+const conformsToSpec: Middleware = {
+  async onResponse({ request, response, schemaPath }) {
+    const text = await response.clone().text();
+    const problems = spec().problems({
+      method: request.method,
+      template: schemaPath,
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      text,
+    });
+    if (problems.length > 0)
+      throw new Error(`The answer contradicts docs/openapi.yaml:\n${problems.join('\n')}`);
+  },
+};
+
+const clients = new Map<string, VerificationClient>();
+
+/** The typed client for one token (or none), checking every answer against the spec. */
+export function clientFor(token?: string): VerificationClient {
+  const key = token ?? '';
+  let client = clients.get(key);
+  if (!client) {
+    client = createVerificationClient({ apiUrl: integrationConfig().apiUrl, getToken: () => token });
+    client.raw.use(conformsToSpec);
+    clients.set(key, client);
+  }
+  return client;
 }
 
-async function request<T>(
-  url: string,
-  init: RequestInit & { token?: string; json?: unknown } = {},
-): Promise<Answer<T>> {
-  const headers = new Headers(init.headers);
-  if (init.token) headers.set('authorization', `Bearer ${init.token}`);
-  if (init.json !== undefined) headers.set('content-type', 'application/json');
-  const res = await fetch(url, {
-    ...init,
-    headers,
-    body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+/** Body of an answer as the tests read it: the JSON, the text when it is not JSON, `{}` when empty. */
+const bodyOf = <T>(result: { data?: unknown; error?: unknown }): T =>
+  (result.data ?? result.error ?? {}) as T;
+
+/** Local-only endpoints (`/_local/…`) are not the API: plain fetch, nothing to check. */
+async function local<T>(method: string, path: string, json?: unknown): Promise<Answer<T>> {
+  const res = await fetch(`${integrationConfig().apiUrl}${path}`, {
+    method,
+    headers: json === undefined ? {} : { 'content-type': 'application/json' },
+    body: json === undefined ? undefined : JSON.stringify(json),
   });
   const text = await res.text();
   let body: unknown = text;
@@ -53,18 +91,45 @@ async function request<T>(
   return { status: res.status, body: body as T };
 }
 
-/** Calls the local HTTP API. */
-export function api<T = Record<string, unknown>>(
+/**
+ * Calls the local HTTP API by method and concrete path, through the typed client (so the answer is
+ * checked against the operation the path belongs to). A path the spec has no operation for is sent
+ * as is and must get API Gateway's 404.
+ */
+export async function api<T = Record<string, unknown>>(
   method: string,
   path: string,
   options: { token?: string; json?: unknown; headers?: Record<string, string> } = {},
 ): Promise<Answer<T>> {
-  return request<T>(`${integrationConfig().apiUrl}${path}`, { method, ...options });
+  if (path.startsWith('/_local/')) return local<T>(method, path, options.json);
+  const template = spec().templateOf(method, path);
+  const pathParams = template ? matchParams(template, path) : {};
+  // A path outside the spec still goes through the client, as a path with no parameters to fill.
+  const result = await clientFor(options.token).raw.request(
+    method.toLowerCase() as 'get',
+    (template ?? path) as '/verifications/{id}',
+    {
+      params: { path: pathParams } as never,
+      headers: options.headers,
+      ...(options.json !== undefined ? { body: options.json as never } : {}),
+    },
+  );
+  return { status: result.response.status, body: bodyOf<T>(result) };
+}
+
+function matchParams(template: string, path: string): Record<string, string> {
+  const names = template.split('/');
+  const values = path.split('/');
+  return Object.fromEntries(
+    names.flatMap((name, i) =>
+      /^\{.+\}$/.test(name) ? [[name.slice(1, -1), decodeURIComponent(values[i] ?? '')]] : [],
+    ),
+  );
 }
 
 /** A token from the local dev issuer (the `/_local/tokens` endpoint). */
 export async function mintToken(sub: string, scopes: string[] = [CLIENT_SCOPE]): Promise<string> {
-  const res = await api<{ token: string }>('POST', '/_local/tokens', { json: { sub, scopes } });
+  const res = await local<{ token: string }>('POST', '/_local/tokens', { sub, scopes });
   if (res.status !== 201) throw new Error(`minting a token failed: ${res.status}`);
   return res.body.token;
 }
@@ -77,8 +142,9 @@ export async function newUser(prefix = 'user-'): Promise<{ sub: string; token: s
 
 export const backendToken = () => mintToken('integration-backend', [BACKEND_SCOPE]);
 
-export function getVerification(id: string, token: string): Promise<Answer<Verification>> {
-  return api<Verification>('GET', `/verifications/${id}`, { token });
+export async function getVerification(id: string, token: string): Promise<Answer<Verification>> {
+  const result = await clientFor(token).getVerification(id);
+  return { status: result.status, body: (result.ok ? result.data : result.error) as Verification };
 }
 
 /**
@@ -125,16 +191,14 @@ export async function createVerification(
   return waitForVerification(res.body.id, token, (v) => v.status !== 'creating');
 }
 
-export function requestUpload(
+export async function requestUpload(
   id: string,
   token: string,
   step: 'document_front' | 'document_back',
   contentType: 'image/jpeg' | 'image/png' = 'image/jpeg',
 ): Promise<Answer<UploadForm>> {
-  return api<UploadForm>('POST', `/verifications/${id}/uploads`, {
-    token,
-    json: { step, content_type: contentType },
-  });
+  const result = await clientFor(token).createUpload(id, { step, content_type: contentType });
+  return { status: result.status, body: (result.ok ? result.data : result.error) as UploadForm };
 }
 
 /** A real multipart POST of `bytes` to the presigned form, as a browser would send it. */
@@ -143,10 +207,9 @@ export async function postToForm(
   bytes: Uint8Array,
   options: { contentType?: string; fieldOverrides?: Record<string, string> } = {},
 ): Promise<{ status: number; text: string }> {
-  const body = new FormData();
-  for (const [k, v] of Object.entries({ ...form.fields, ...options.fieldOverrides })) body.append(k, v);
-  const type = options.contentType ?? form.fields['Content-Type'] ?? 'application/octet-stream';
-  body.append('file', new Blob([new Uint8Array(bytes)], { type }), 'upload');
+  const fields = { ...form.fields, ...options.fieldOverrides };
+  const type = options.contentType ?? fields['Content-Type'] ?? 'application/octet-stream';
+  const body = buildUploadForm({ ...form, fields }, new Blob([new Uint8Array(bytes)], { type }));
   const res = await fetch(form.url, { method: 'POST', body });
   return { status: res.status, text: await res.text() };
 }

@@ -1,0 +1,123 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createVerificationClient, errorCode, errorMessage, NetworkError } from '../../../client';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/** A real HTTP server answering each request with the next scripted reply, recording what it got. */
+async function apiServer(replies: { status: number; body?: unknown }[]) {
+  const seen: Seen[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      const reply = replies.shift() ?? { status: 500, body: { message: 'Internal Server Error' } };
+      if (reply.body === undefined) res.writeHead(reply.status).end();
+      else
+        res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+const verification = {
+  id: 'vrf_aaaaaaaaaaaaaaaaaaaaaaaaaa',
+  customer_uid: 'u',
+  status: 'awaiting_upload',
+  next_step: 'upload_document_front',
+  issues: [],
+  issue_details: {},
+  attempts: {},
+  created_at: '2030-01-01T00:00:00Z',
+  updated_at: '2030-01-01T00:00:00Z',
+};
+
+describe('the typed API client', () => {
+  it('asks for the token before every request and sends it as a bearer token', async () => {
+    const server = await apiServer([
+      { status: 200, body: verification },
+      { status: 200, body: verification },
+    ]);
+    let n = 0;
+    const api = createVerificationClient({ apiUrl: `${server.url}/`, getToken: async () => `token-${++n}` });
+    try {
+      await api.getVerification(verification.id);
+      await api.getVerification(verification.id);
+      expect(server.seen.map((s) => s.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
+      expect(server.seen[0]!.url).toBe(`/verifications/${verification.id}`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sends the create body as JSON with the Idempotency-Key and answers the typed verification', async () => {
+    const server = await apiServer([{ status: 201, body: verification }]);
+    const api = createVerificationClient({ apiUrl: server.url, getToken: () => 't' });
+    try {
+      const created = await api.createVerification({ id_type: 'DL' }, { idempotencyKey: 'key-1' });
+      expect(created.ok && created.data.next_step).toBe('upload_document_front');
+      expect(created.status).toBe(201);
+      const [request] = server.seen;
+      expect(request).toMatchObject({ method: 'POST', url: '/verifications', body: '{"id_type":"DL"}' });
+      expect(request!.headers['idempotency-key']).toBe('key-1');
+      expect(request!.headers['content-type']).toBe('application/json');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("answers an error with the handler's code, or API Gateway's message, and no token leaves it unset", async () => {
+    const server = await apiServer([
+      {
+        status: 409,
+        body: { error: { code: 'step_out_of_order', message: 'Berbix expects x', next_step: 'x' } },
+      },
+      { status: 401, body: { message: 'Unauthorized' } },
+    ]);
+    const api = createVerificationClient({ apiUrl: server.url, getToken: () => undefined });
+    try {
+      const conflict = await api.createUpload(verification.id, {
+        step: 'document_back',
+        content_type: 'image/png',
+      });
+      expect(conflict.ok).toBe(false);
+      expect(
+        !conflict.ok && [conflict.status, errorCode(conflict.error), errorMessage(conflict.error)],
+      ).toEqual([409, 'step_out_of_order', 'Berbix expects x']);
+      const refused = await api.getResult(verification.id);
+      expect(!refused.ok && [refused.status, errorCode(refused.error)]).toEqual([401, 'Unauthorized']);
+      expect(server.seen[1]!.headers.authorization).toBeUndefined();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers a 204 delete with no body', async () => {
+    const server = await apiServer([{ status: 204 }]);
+    const api = createVerificationClient({ apiUrl: server.url, getToken: () => 't' });
+    try {
+      const deleted = await api.deleteVerification(verification.id);
+      expect(deleted).toMatchObject({ ok: true, status: 204, data: undefined });
+      expect(server.seen[0]!.method).toBe('DELETE');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('throws a NetworkError naming the API when nothing answers', async () => {
+    const server = await apiServer([]);
+    await server.close();
+    const api = createVerificationClient({ apiUrl: server.url, getToken: () => 't' });
+    const failure = api.getVerification(verification.id);
+    await expect(failure).rejects.toBeInstanceOf(NetworkError);
+    await expect(failure).rejects.toThrow(`No answer from ${server.url}: ECONNREFUSED`);
+  });
+});
