@@ -8,6 +8,9 @@
  * - at most `maxConcurrency` per function and `maxEnvironments` in all (an idle environment of
  *   another function is ended to make room; a function always gets its first one, so a function
  *   waiting on another can never starve it);
+ * - past those bounds, where Lambda would start more environments, invocations share the busy
+ *   ones (up to `maxInvocationsPerEnvironment` each, interleaved on the event loop) instead of
+ *   queueing behind handlers that mostly wait on I/O;
  * - at most `maxConcurrentColdStarts` cold starts at once, and only while more invocations wait
  *   than environments are starting: on 2 cores, ten bundles loading at once each take ten times
  *   as long, while a warm environment frees up in milliseconds;
@@ -46,8 +49,13 @@ export interface LambdaRuntimeOptions {
   functions: LambdaFunctionSpec[];
   /** Each output line of a function, already prefixed with its name. @default process.stdout/stderr */
   log?: (line: string, stream: 'stdout' | 'stderr') => void;
-  /** Environments per function at most; further invocations queue. @default 4 */
+  /** Environments per function at most. @default 4 */
   maxConcurrency?: number;
+  /**
+   * Invocations one environment runs at once when no other environment may start; further ones
+   * queue. 1 is Lambda's rule exactly. @default 16
+   */
+  maxInvocationsPerEnvironment?: number;
   /** Environments of all functions at most (beyond it, each function still gets one). @default 20 */
   maxEnvironments?: number;
   /** Cold starts under way at once, over all functions. @default the number of CPUs */
@@ -112,11 +120,14 @@ class Environment {
   initMs?: number;
   loaded = false;
   invocations = 0;
-  busy = false;
+  /** Invocations running now. */
+  active = 0;
+  /** Timed out with other invocations still running: takes no more, ends when they are done. */
+  draining = false;
   dead = false;
   idleTimer?: NodeJS.Timeout;
   lastUsed = Date.now();
-  private pending?: { requestId: string } & Pending;
+  private readonly pending = new Map<string, Pending>();
 
   constructor(
     readonly spec: LambdaFunctionSpec,
@@ -168,23 +179,26 @@ class Environment {
     this.worker.on(
       'message',
       (msg: { type: string; requestId?: string; payload?: unknown; error?: LambdaError }) => {
-        if ((msg.type !== 'result' && msg.type !== 'error') || msg.requestId !== this.pending?.requestId)
-          return;
+        if ((msg.type !== 'result' && msg.type !== 'error') || !msg.requestId) return;
         this.settle(
+          msg.requestId,
           msg.type === 'result' ? { ok: true, payload: msg.payload } : { ok: false, error: msg.error! },
         );
       },
     );
     // An uncaught exception or unhandled rejection ends the environment, as it does on Lambda.
     this.worker.on('error', (err) => {
-      this.settle({
+      this.settleAll({
         ok: false,
         error: { errorType: err.name || 'Runtime.ExitError', errorMessage: err.message },
       });
       this.kill();
     });
     this.worker.on('exit', () => {
-      this.settle({ ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited' } });
+      this.settleAll({
+        ok: false,
+        error: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited' },
+      });
       this.markDead();
     });
   }
@@ -193,17 +207,19 @@ class Environment {
     const timeoutMs = this.spec.timeoutSeconds * 1000;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.settle({
+        this.settle(requestId, {
           ok: false,
           error: {
             errorType: 'Sandbox.Timedout',
             errorMessage: `RequestId: ${requestId} Error: Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`,
           },
         });
-        // The code may still be running: this environment cannot be reused.
-        this.kill();
+        // The code may still be running: this environment cannot be reused (once the invocations
+        // sharing it are done).
+        this.draining = true;
+        if (this.pending.size === 0) this.kill();
       }, timeoutMs);
-      this.pending = { requestId, resolve, timer };
+      this.pending.set(requestId, { resolve, timer });
       this.worker.postMessage({
         type: 'invoke',
         requestId,
@@ -214,12 +230,17 @@ class Environment {
     });
   }
 
-  private settle(result: InvokeResult): void {
-    const pending = this.pending;
+  private settle(requestId: string, result: InvokeResult): void {
+    const pending = this.pending.get(requestId);
     if (!pending) return;
-    this.pending = undefined;
+    this.pending.delete(requestId);
     clearTimeout(pending.timer);
     pending.resolve(result);
+    if (this.draining && this.pending.size === 0) this.kill();
+  }
+
+  private settleAll(result: InvokeResult): void {
+    for (const requestId of [...this.pending.keys()]) this.settle(requestId, result);
   }
 
   kill(): void {
@@ -253,6 +274,7 @@ interface Waiter {
 export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntime {
   const log = options.log ?? defaultLog;
   const perFunction = options.maxConcurrency ?? 4;
+  const perEnvironment = options.maxInvocationsPerEnvironment ?? 16;
   const maxEnvironments = options.maxEnvironments ?? 20;
   const maxColdStarts = options.maxConcurrentColdStarts ?? os.availableParallelism();
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
@@ -281,7 +303,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     clearTimeout(env.idleTimer);
     env.lastUsed = Date.now();
     env.idleTimer = setTimeout(() => {
-      if (env.busy || env.dead) return;
+      if (env.active > 0 || env.dead) return;
       counters.reclaimed += 1;
       env.kill();
     }, idleTimeoutMs);
@@ -291,7 +313,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
   /** Ends the longest-idle loaded environment of another function, to make room. */
   const evictIdle = (except: string): boolean => {
     const idle = all()
-      .filter((e) => e.spec.name !== except && e.loaded && !e.busy && !e.dead)
+      .filter((e) => e.spec.name !== except && e.loaded && e.active === 0 && !e.dead)
       .sort((a, b) => a.lastUsed - b.lastUsed)[0];
     if (!idle) return false;
     counters.reclaimed += 1;
@@ -341,24 +363,40 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     }
   };
 
+  const usable = (e: Environment) => e.loaded && !e.dead && !e.draining;
+  const grant = (env: Environment, waiter: Waiter) => {
+    env.active += 1;
+    clearTimeout(env.idleTimer);
+    waiter.grant(env);
+  };
+
   const dispatchOnce = (): void => {
     if (closed) return;
     for (const [name, queue] of queues) {
       const envs = environments.get(name)!;
       for (const env of envs) {
         if (queue.length === 0) break;
-        if (!env.loaded || env.busy || env.dead) continue;
-        env.busy = true;
-        clearTimeout(env.idleTimer);
-        queue.shift()!.grant(env);
+        if (usable(env) && env.active === 0) grant(env, queue.shift()!);
       }
-      while (queue.length > starting(envs) && envs.length < perFunction) {
+      let blocked = false;
+      while (queue.length > starting(envs)) {
         // A function's first environment is never held back: what it would wait for may be
         // waiting for it (CreateVerificationFn polls for what CreateTransactionFn writes).
         const first = envs.length === 0;
-        if (!first && starting(all()) >= maxColdStarts) break;
-        if (all().length >= maxEnvironments && !evictIdle(name) && !first) break;
+        if (!first && envs.length >= perFunction) blocked = true;
+        else if (!first && starting(all()) >= maxColdStarts) break;
+        else if (all().length >= maxEnvironments && !evictIdle(name) && !first) blocked = true;
+        if (blocked) break;
         startEnvironment(name);
+      }
+      // No environment may start: share the busy ones, least loaded first.
+      if (!blocked) continue;
+      while (queue.length > 0) {
+        const env = envs
+          .filter((e) => usable(e) && e.active < perEnvironment)
+          .sort((a, b) => a.active - b.active)[0];
+        if (!env) break;
+        grant(env, queue.shift()!);
       }
     }
   };
@@ -406,8 +444,8 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       report(env, requestId, performance.now() - started);
       return result;
     } finally {
-      env.busy = false;
-      if (!env.dead) armIdleTimer(env);
+      env.active -= 1;
+      if (!env.dead && env.active === 0) armIdleTimer(env);
       dispatch();
     }
   };
@@ -429,7 +467,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       return {
         environments: envs.length,
         starting: starting(envs),
-        busy: envs.filter((e) => e.busy).length,
+        busy: envs.filter((e) => e.active > 0).length,
         queued: [...queues.values()].reduce((n, q) => n + q.length, 0),
         ...counters,
       };

@@ -152,11 +152,25 @@ describe('the local Lambda runtime under load', () => {
   afterAll(() => Promise.all(runtimes.map((r) => r.close())));
 
   it('queues invocations beyond the environments allowed per function, and runs them all', async () => {
-    const runtime = start({ maxConcurrency: 2 });
+    const runtime = start({ maxConcurrency: 2, maxInvocationsPerEnvironment: 1 });
     const calls = Promise.all(Array.from({ length: 6 }, () => runtime.invoke('SlowFn', { sleepMs: 100 })));
     const peak = await peakDuring(() => runtime.environmentCount('SlowFn'), calls);
     expect((await calls).every((r) => r.ok)).toBe(true);
     expect(peak).toBeLessThanOrEqual(2);
+  });
+
+  it('shares the busy environments once no more may start, instead of queueing behind them', async () => {
+    const runtime = start({ maxConcurrency: 1, maxInvocationsPerEnvironment: 4 });
+    const calls = Promise.all(
+      Array.from({ length: 4 }, () => runtime.invokeOrThrow('SlowFn', { sleepMs: 200 })),
+    );
+    const peakBusy = await peakDuring(() => runtime.stats().busy, calls);
+    const counts = ((await calls) as { invocations: number }[]).map((r) => r.invocations).sort();
+    // One environment ran all four at once: each, answering after its sleep, saw the module-level
+    // counter the other three had raised meanwhile.
+    expect(counts).toEqual([4, 4, 4, 4]);
+    expect(peakBusy).toBe(1);
+    expect(runtime.environmentCount('SlowFn')).toBe(1);
   });
 
   it('starts no more cold starts at once than allowed, reusing environments that free up', async () => {
