@@ -1,4 +1,5 @@
 /** The benchmarks in the order they run, and one way to run a selection of them. */
+import { runConcurrency } from './concurrency';
 import { ABANDON_AFTER_SECONDS, runCost } from './cost';
 import { startAwsMeter } from './lib/aws-meter';
 import { startBenchCloud } from './lib/cloud';
@@ -7,7 +8,7 @@ import { runFunctions } from './functions';
 import { runMemory } from './memory';
 import { runOverhead } from './overhead';
 
-export const BENCHES = ['overhead', 'cost', 'functions', 'memory'] as const;
+export const BENCHES = ['overhead', 'cost', 'functions', 'memory', 'concurrency'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 const RUNNERS: Record<BenchName, (ctx: BenchContext) => Promise<BenchResult<unknown>>> = {
@@ -15,6 +16,7 @@ const RUNNERS: Record<BenchName, (ctx: BenchContext) => Promise<BenchResult<unkn
   cost: runCost,
   functions: runFunctions,
   memory: runMemory,
+  concurrency: runConcurrency,
 };
 
 /**
