@@ -46,6 +46,8 @@ module.exports = {
     project('statemachine'),
     project('integration', onLocalCloud('integration')),
     project('reliability', onLocalCloud('reliability')),
+    // Each benchmark once with tiny N, so they keep working (npm run bench measures).
+    project('bench', { slowTestThreshold: 60 }),
   ],
   testTimeout: 60_000,
 };

@@ -184,7 +184,7 @@ export async function functions(
   const grants = clientsByAsset(cdkOutDir);
   const floorDir = benchTmpDir('floors');
   const floors = new Map<string, string>();
-  const chosen = ctx.quick ? fns.slice(0, 2) : fns;
+  const chosen = ctx.quick ? fns.slice(0, 1) : fns;
   const out: FunctionFigures[] = [];
   for (const f of chosen) {
     const clients = grants.get(path.basename(f.assetDir))?.clients ?? [];
