@@ -42,7 +42,7 @@ export const PRICES = {
 };
 
 /** How long a wait for an upload lasts before the verification is abandoned, in this benchmark. */
-export const ABANDON_AFTER_SECONDS = { quick: 5, full: 12 };
+export const ABANDON_AFTER_SECONDS = { quick: 8, full: 12 };
 
 type Step = (api: ApiClient, id: string, token: string) => Promise<void>;
 const upload =
