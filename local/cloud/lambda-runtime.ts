@@ -53,7 +53,7 @@ export interface LambdaRuntimeOptions {
   maxConcurrency?: number;
   /**
    * Invocations one environment runs at once when no other environment may start; further ones
-   * queue. 1 is Lambda's rule exactly. @default 16
+   * queue. 1 is Lambda's rule exactly. @default 64
    */
   maxInvocationsPerEnvironment?: number;
   /** Environments of all functions at most (beyond it, each function still gets one). @default 20 */
@@ -274,7 +274,7 @@ interface Waiter {
 export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntime {
   const log = options.log ?? defaultLog;
   const perFunction = options.maxConcurrency ?? 4;
-  const perEnvironment = options.maxInvocationsPerEnvironment ?? 16;
+  const perEnvironment = options.maxInvocationsPerEnvironment ?? 64;
   const maxEnvironments = options.maxEnvironments ?? 20;
   const maxColdStarts = options.maxConcurrentColdStarts ?? os.availableParallelism();
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
