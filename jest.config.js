@@ -47,6 +47,8 @@ module.exports = {
     project('integration', onLocalCloud('integration')),
     project('reliability', onLocalCloud('reliability')),
     project('browser', onLocalCloud('browser')),
+    // Each benchmark once with tiny N, so they keep working (npm run bench measures).
+    project('bench', { slowTestThreshold: 60 }),
   ],
   testTimeout: 60_000,
 };

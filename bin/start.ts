@@ -10,10 +10,15 @@ import { parseArgs } from 'node:util';
 import { removeDiscoveryFile, writeDiscoveryFile } from '../cli/local-cloud';
 import { quickStartCommands } from '../cli/quick-start';
 import { DEFAULT_API_PORT, startLocalCloud, type LocalCloud } from '../local/cloud';
+import { endDescendants } from '../local/cloud/process-tree';
 
 const CLIENT_SCOPE = 'verifications/client';
 const BACKEND_SCOPE = 'verifications/backend';
 const TOKEN_HOURS = 12;
+/** How often we look whether our parent is still there. */
+const PARENT_CHECK_MS = 500;
+/** Longer than a clean stop takes; then every child is killed. */
+const STOP_TIMEOUT_MS = 20_000;
 
 function banner(cloud: LocalCloud, clientToken: string, backendToken: string, persistDir?: string): string {
   const api = cloud.apiUrl;
@@ -57,41 +62,56 @@ async function main(): Promise<void> {
     throw new Error(`--port: not a port: ${values.port}`);
   const persistDir = values.persist ? path.resolve('.local', 'data') : undefined;
 
-  console.log('Starting the local cloud…');
-  const cloud = await startLocalCloud({ port, dataDir: persistDir });
-
+  // Whatever stops us — Ctrl-C, a signal, or the parent (npm) going away — stops every child too,
+  // also while still starting (a synth, esbuild or java may be running then).
+  const running: { cloud?: LocalCloud } = {};
   let stoppingSince = 0;
-  const stop = (signal: string) => {
+  const stop = (why: string) => {
     if (stoppingSince) {
-      // npm and tsx pass the terminal's Ctrl-C on too: only a deliberate second one forces the exit.
+      // npm passes the terminal's Ctrl-C on too: only a deliberate second one forces the exit.
       if (Date.now() - stoppingSince < 2000) return;
       console.log('Forced exit.');
-      process.exit(130);
+      void endDescendants(0).finally(() => process.exit(130));
+      return;
     }
     stoppingSince = Date.now();
-    console.log(`\n${signal}: stopping the local cloud…`);
+    console.log(`\n${why}: stopping the local cloud…`);
     removeDiscoveryFile(process.cwd());
-    cloud
-      .stop()
+    // A stop that hangs must not leave the children running.
+    setTimeout(() => void endDescendants(0).finally(() => process.exit(1)), STOP_TIMEOUT_MS).unref();
+    (running.cloud ? running.cloud.stop() : Promise.resolve())
+      .then(() => endDescendants())
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         console.error(err);
-        process.exit(1);
+        void endDescendants(0).finally(() => process.exit(1));
       });
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
+  // npm does not pass SIGHUP on, and nothing is passed on when it is killed: we are orphaned then.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop('The parent process exited');
+  }, PARENT_CHECK_MS).unref();
+
+  console.log('Starting the local cloud…');
+  const started = await startLocalCloud({ port, dataDir: persistDir });
+  if (stoppingSince) {
+    await started.stop();
+    return;
+  }
+  running.cloud = started;
 
   const [clientToken, backendToken] = await Promise.all([
-    cloud.mintToken('demo-user', [CLIENT_SCOPE], TOKEN_HOURS * 3600),
-    cloud.mintToken('demo-backend', [BACKEND_SCOPE], TOKEN_HOURS * 3600),
+    started.mintToken('demo-user', [CLIENT_SCOPE], TOKEN_HOURS * 3600),
+    started.mintToken('demo-backend', [BACKEND_SCOPE], TOKEN_HOURS * 3600),
   ]);
   // The CLI finds this cloud through it (removed on stop).
-  writeDiscoveryFile(process.cwd(), cloud.apiUrl);
-  console.log(banner(cloud, clientToken, backendToken, persistDir));
+  writeDiscoveryFile(process.cwd(), started.apiUrl);
+  console.log(banner(started, clientToken, backendToken, persistDir));
 }
 
 main().catch((err: unknown) => {
   console.error(`The local cloud could not start: ${(err as Error).message}`);
-  process.exit(1);
+  void endDescendants(0).finally(() => process.exit(1));
 });

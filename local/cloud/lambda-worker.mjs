@@ -2,11 +2,18 @@
 // (the cold start) and then runs invocations sent by lambda-runtime.ts, one at a time.
 // Plain JavaScript on purpose: worker threads run outside tsx/jest transforms.
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { assetDir, handler, functionName, functionArn, memorySize, logGroupName } = workerData;
+const { assetDir, handler, functionName, functionArn, memorySize, logGroupName, compileCacheDir } =
+  workerData;
+
+// Every environment of a function loads the same bundle: V8's compiled code, cached on disk by
+// Node, spares the later cold starts parsing and compiling it again (Node 22.1+).
+if (compileCacheDir && typeof module.enableCompileCache === 'function')
+  module.enableCompileCache(compileCacheDir);
 
 /** The shape Lambda reports a function error in. Never includes the event. */
 function toLambdaError(err, fallbackType) {
