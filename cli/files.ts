@@ -48,9 +48,9 @@ function readBytes(file: string, maxBytes: number): Uint8Array<ArrayBuffer> {
   }
 }
 
-export function readImageFile(file: string): ImageFile {
+export async function readImageFile(file: string): Promise<ImageFile> {
   const bytes = readBytes(file, MAX_IMAGE_BYTES);
-  const check = checkImage(bytes);
+  const check = await checkImage(bytes);
   if (!check.ok) throw refuse(file, describeImageProblem(check.reason));
   return {
     path: file,

@@ -10,6 +10,7 @@ import { reportOf, VerifyRun, type VerifyOptions, type VerifyReport } from './co
 import { ENV } from './connection';
 import { CliError, EXIT, type ExitCode } from './errors';
 import { Ui } from './ui';
+import { isCountryCode, type CountryCode } from '../lambdas/berbix/countries';
 
 const ID_TYPES: IdType[] = ['P', 'DL', 'PRC', 'PC', 'ID'];
 
@@ -21,9 +22,11 @@ function idType(value: string): IdType {
   return upper;
 }
 
-function country(value: string): string {
-  if (!/^[A-Za-z]{2}$/.test(value)) throw new InvalidArgumentError('an ISO 3166-1 alpha-2 code, e.g. US');
-  return value.toUpperCase();
+/** The API refuses anything but an assigned ISO 3166-1 alpha-2 code: so does the CLI, before sending. */
+function country(value: string): CountryCode {
+  const code = value.toUpperCase();
+  if (!isCountryCode(code)) throw new InvalidArgumentError('an assigned ISO 3166-1 alpha-2 code, e.g. US');
+  return code;
 }
 
 const positiveInteger = (what: string) => (value: string) => {

@@ -26,10 +26,11 @@ import { readImageFile, readScanFile, type ImageFile, type ScanFile } from '../f
 import type { Ui } from '../ui';
 import { sendUploadForm } from '../upload';
 import { resultSummary, type ResultSummary } from './result';
+import type { CountryCode } from '../../lambdas/berbix/countries';
 
 export interface VerifyOptions extends ConnectionOptions {
   idType?: IdType;
-  idCountry?: string;
+  idCountry?: CountryCode;
   front: string[];
   back: string[];
   scan: string[];
@@ -51,13 +52,20 @@ export interface VerifyReport {
   error?: { message: string };
 }
 
+/** In the order given, one at a time: the first bad file is the one reported. */
+async function readImageFiles(files: readonly string[]): Promise<ImageFile[]> {
+  const read: ImageFile[] = [];
+  for (const file of files) read.push(await readImageFile(file));
+  return read;
+}
+
 const SIDE_TITLE = { document_front: 'Front', document_back: 'Back' } as const;
 
 export class VerifyRun {
   /** The verification as last seen, for the report and for Ctrl-C. */
   current: Verification | undefined;
-  private readonly fronts: ImageFile[];
-  private readonly backs: ImageFile[];
+  private fronts: ImageFile[] = [];
+  private backs: ImageFile[] = [];
   private readonly scans: ScanFile[];
   private readonly mayReuseFront: boolean;
   private reusedFront = false;
@@ -68,14 +76,11 @@ export class VerifyRun {
     private readonly options: VerifyOptions,
     private readonly ui: Ui,
   ) {
-    // Every file given is checked now: a bad one stops the run before anything is sent.
-    this.fronts = options.front.map(readImageFile);
-    this.backs = options.back.map(readImageFile);
     this.scans = options.scan.map(readScanFile);
     // A passport has no back: when the type is unknown (or P) and no back was given, its front is sent again.
     this.mayReuseFront =
       options.back.length === 0 && (options.idType === undefined || options.idType === 'P');
-    if (this.fronts.length === 0 && this.scans.length === 0 && !ui.canPrompt)
+    if (options.front.length === 0 && this.scans.length === 0 && !ui.canPrompt)
       throw new CliError(
         'verify needs --front FILE or --scan FILE (or a terminal to ask for one)',
         EXIT.usage,
@@ -83,6 +88,9 @@ export class VerifyRun {
   }
 
   async run(): Promise<VerifyReport> {
+    // Every file given is checked first: a bad one stops the run before anything is sent.
+    this.fronts = await readImageFiles(this.options.front);
+    this.backs = await readImageFiles(this.options.back);
     this.connection = await connect(this.options, 'client');
     this.api = this.connection.client;
     let v = await this.create();
@@ -247,7 +255,7 @@ export class VerifyRun {
       if (!answer) throw new CliError(`No file given; verification ${v.id} stays open`, EXIT.usage);
       if (same && answer.toLowerCase() === 'same') return 'same';
       try {
-        return readImageFile(answer);
+        return await readImageFile(answer);
       } catch (error) {
         if (!(error instanceof CliError)) throw error;
         this.ui.fail(error.message);

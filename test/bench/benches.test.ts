@@ -51,15 +51,14 @@ describe('the benchmarks, once each with tiny N', () => {
   });
 
   it('overhead: pairs the pipeline with the same four Berbix calls made by the SDK', () => {
-    const [level] =
-      read<
-        {
-          medianRatio: number;
-          pipelineMedianMs: number;
-          sdkMedianMs: number;
-          berbixCallsPerPipelineRun: string[];
-        }[]
-      >('overhead').results;
+    const [level] = read<
+      {
+        medianRatio: number;
+        pipelineMedianMs: number;
+        sdkMedianMs: number;
+        berbixCallsPerPipelineRun: string[];
+      }[]
+    >('overhead').results;
     expect(level!.medianRatio).toBeGreaterThan(0);
     expect(level!.pipelineMedianMs).toBeGreaterThan(0);
     expect(level!.sdkMedianMs).toBeGreaterThan(0);

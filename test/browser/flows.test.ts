@@ -128,7 +128,7 @@ test('with the camera denied, the file picker is offered by itself and completes
 test('a 12,000 px wide photo is scaled down in the browser before upload and accepted', async () => {
   const page = await open();
   const huge = makeTestImage({ width: 12_000, height: 1_600, format: 'image/png' });
-  expect(checkImage(huge)).toEqual({ ok: false, reason: 'dimensions_too_large' });
+  expect(await checkImage(huge)).toEqual({ ok: false, reason: 'dimensions_too_large' });
   const keys: string[] = [];
   page.on('response', (r) => {
     if (r.request().method() === 'POST' && r.url().endsWith('/uploads'))
@@ -165,7 +165,7 @@ test('a 12,000 px wide photo is scaled down in the browser before upload and acc
   expect(progress).toEqual([...progress].sort((a, b) => a - b));
   // What reached the bucket is the browser's JPEG, 4,000 px wide.
   const stored = await storedObject(keys.at(-1)!);
-  expect(checkImage(stored)).toMatchObject({ ok: true, format: 'image/jpeg', width: 4000, height: 533 });
+  expect(await checkImage(stored)).toMatchObject({ ok: true, format: 'image/jpeg', width: 4000, height: 533 });
 });
 
 test('a damaged file is refused before upload; a visa page and two blurry fronts are coached; then the last try moves on', async () => {

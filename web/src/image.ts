@@ -34,9 +34,9 @@ const NO_LIMITS = { maxBytes: Number.POSITIVE_INFINITY, maxSide: Number.POSITIVE
 export async function prepareImage(file: Blob): Promise<Preparation> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   // The structure and format first, whatever the size: a broken file cannot be rescued by scaling.
-  const shape = checkImage(bytes, NO_LIMITS);
+  const shape = await checkImage(bytes, NO_LIMITS);
   if (!shape.ok) return shape;
-  const withinLimits = checkImage(bytes);
+  const withinLimits = await checkImage(bytes);
   let image: Omit<PreparedImage, 'quality'>;
   if (withinLimits.ok) {
     // Sent as it is: re-encoding a photo that fits would only lose detail.

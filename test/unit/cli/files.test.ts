@@ -13,9 +13,9 @@ const file = (name: string, bytes: Uint8Array | string) => {
 };
 
 /** The CliError a read throws: its exit code and one-line message. */
-function refusal(read: () => unknown): { exitCode: number; message: string } {
+async function refusal(read: () => Promise<unknown>): Promise<{ exitCode: number; message: string }> {
   try {
-    read();
+    await read();
   } catch (error) {
     return { exitCode: (error as { exitCode: number }).exitCode, message: (error as Error).message };
   }
@@ -23,13 +23,13 @@ function refusal(read: () => unknown): { exitCode: number; message: string } {
 }
 
 describe("the CLI's checks of the files it would send", () => {
-  it('reads a JPEG and a PNG by their bytes, whatever their names say', () => {
-    const front = readImageFile(file('front.png', presets.driversLicenseFront().bytes));
+  it('reads a JPEG and a PNG by their bytes, whatever their names say', async () => {
+    const front = await readImageFile(file('front.png', presets.driversLicenseFront().bytes));
     expect(front).toMatchObject({ name: 'front.png', format: 'image/jpeg', width: 320, height: 202 });
-    expect(readImageFile(file('passport.jpg', presets.passport().bytes)).format).toBe('image/png');
+    expect((await readImageFile(file('passport.jpg', presets.passport().bytes))).format).toBe('image/png');
   });
 
-  it('refuses, naming the file, what the API would refuse, with the usage exit code', () => {
+  it('refuses, naming the file, what the API would refuse, with the usage exit code', async () => {
     const cases: [string, string][] = [
       [path.join(dir, 'missing.jpg'), 'no such file'],
       [(mkdirSync(path.join(dir, 'folder.jpg')), path.join(dir, 'folder.jpg')), 'is a folder'],
@@ -39,17 +39,17 @@ describe("the CLI's checks of the files it would send", () => {
       [file('wide.png', presets.tooWide().bytes), '10,000 pixels'],
     ];
     for (const [p, why] of cases) {
-      const { exitCode, message } = refusal(() => readImageFile(p));
+      const { exitCode, message } = await refusal(() => readImageFile(p));
       expect(exitCode).toBe(EXIT.usage);
       expect(message).toContain(p);
       expect(message).toContain(why);
     }
   });
 
-  it('refuses a file over 20 MiB by its size, without reading it', () => {
+  it('refuses a file over 20 MiB by its size, without reading it', async () => {
     const big = file('big.jpg', '');
     truncateSync(big, 20 * 1024 * 1024 + 1);
-    expect(refusal(() => readImageFile(big)).message).toContain('over the limit of 20.0 MiB');
+    expect((await refusal(() => readImageFile(big))).message).toContain('over the limit of 20.0 MiB');
   });
 
   it('sends raw AAMVA barcode text as base64, and base64 as it is', () => {
@@ -58,10 +58,10 @@ describe("the CLI's checks of the files it would send", () => {
     expect(readScanFile(file('scan.b64', `${base64.slice(0, 40)}\n${base64.slice(40)}\n`)).data).toBe(base64);
   });
 
-  it('refuses an empty or oversized scan', () => {
-    expect(refusal(() => readScanFile(file('none.txt', ''))).message).toContain('is empty');
-    expect(refusal(() => readScanFile(file('huge.txt', `@${'x'.repeat(13_000)}`))).message).toContain(
-      "over the API's limit",
-    );
+  it('refuses an empty or oversized scan', async () => {
+    expect((await refusal(async () => readScanFile(file('none.txt', '')))).message).toContain('is empty');
+    expect(
+      (await refusal(async () => readScanFile(file('huge.txt', `@${'x'.repeat(13_000)}`)))).message,
+    ).toContain("over the API's limit");
   });
 });
