@@ -165,7 +165,12 @@ test('a 12,000 px wide photo is scaled down in the browser before upload and acc
   expect(progress).toEqual([...progress].sort((a, b) => a - b));
   // What reached the bucket is the browser's JPEG, 4,000 px wide.
   const stored = await storedObject(keys.at(-1)!);
-  expect(await checkImage(stored)).toMatchObject({ ok: true, format: 'image/jpeg', width: 4000, height: 533 });
+  expect(await checkImage(stored)).toMatchObject({
+    ok: true,
+    format: 'image/jpeg',
+    width: 4000,
+    height: 533,
+  });
 });
 
 test('a damaged file is refused before upload; a visa page and two blurry fronts are coached; then the last try moves on', async () => {
