@@ -61,6 +61,11 @@ export interface CallRecord {
   transactionId?: number;
   /** Set when the answer was an injected fault. */
   fault?: 'burst' | 'rate';
+  /**
+   * For a connection dropped after the call was handled: the status Berbix would have answered
+   * (200 when it took an upload, 409 when it refused a repeat).
+   */
+  handledStatus?: number;
   timestamp: string;
 }
 
@@ -231,7 +236,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return;
     }
     const ctx: CallContext = { authScheme: 'none', tokenKind: 'none' };
-    const record = (status: number | null, fault?: CallRecord['fault']) =>
+    const record = (status: number | null, fault?: CallRecord['fault'], handledStatus?: number) =>
       callLog.push({
         method: req.method ?? 'GET',
         path,
@@ -240,6 +245,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         tokenKind: ctx.tokenKind,
         ...(ctx.transactionId !== undefined ? { transactionId: ctx.transactionId } : {}),
         ...(fault ? { fault } : {}),
+        ...(handledStatus !== undefined ? { handledStatus } : {}),
         timestamp: new Date().toISOString(),
       });
     let bodyRead: Promise<unknown> | undefined;
@@ -280,7 +286,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     // Anything but a read may have changed a transaction or issued tokens.
     if (req.method !== 'GET') state?.scheduleSave();
     if (decision.kind === 'drop') {
-      record(null, decision.source);
+      record(null, decision.source, reply.status);
       req.socket.destroy();
       return;
     }

@@ -78,12 +78,27 @@ describe('the sandbox injects faults on demand', () => {
 
   it('can drop the connection after handling an upload, which then has reached Berbix', async () => {
     const tokens = await ctx.client.create({ idType: 'DL' });
+    const logged = ctx.sandbox.calls().length;
     ctx.sandbox.setFaults({
       burst: { status: 'drop', count: 1, phase: 'after', paths: ['/v0/images/upload'] },
     });
     await expect(ctx.client.upload(tokens, 'document_front', front)).rejects.toThrow();
     const repeat = await ctx.client.upload(tokens, 'document_front', front);
     expect(repeat).toMatchObject({ status: 409, body: { next_step: 'upload_document_back' } });
+    // The log tells a dropped upload Berbix took from a dropped repeat it refused.
+    ctx.sandbox.setFaults({
+      burst: { status: 'drop', count: 1, phase: 'after', paths: ['/v0/images/upload'] },
+    });
+    await expect(ctx.client.upload(tokens, 'document_front', front)).rejects.toThrow();
+    const uploads = ctx.sandbox
+      .calls()
+      .slice(logged)
+      .filter((c) => c.path === '/v0/images/upload');
+    expect(uploads.map((c) => [c.status, c.handledStatus])).toEqual([
+      [null, 200],
+      [409, undefined],
+      [null, 409],
+    ]);
   });
 
   it('adds latency to every call', async () => {

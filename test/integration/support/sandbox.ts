@@ -7,6 +7,8 @@ export interface SandboxCall {
   status: number | null;
   transactionId?: number;
   fault?: string;
+  /** A connection dropped after handling: the status the call would have had. */
+  handledStatus?: number;
 }
 
 async function control<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -46,13 +46,13 @@ export async function verify(token: string, document: Document): Promise<Verific
 }
 
 /**
- * Uploads Berbix processed for a transaction: answered 200, or handled and then cut off (a drop
- * after processing is logged with the transaction but no status). Faults injected before
- * processing and 409s for repeats Berbix had already taken are not processing.
+ * Uploads Berbix processed for a transaction: answered 200, or handled with a 200 and then cut off
+ * (a drop after handling logs no status but the one it would have had). Faults injected before
+ * processing and 409s for repeats Berbix had already taken, answered or cut off, are not processing.
  */
 export function processedUploads(calls: SandboxCall[], transactionId: number, path = '/v0/images/upload') {
   return calls.filter(
-    (c) => c.path === path && c.transactionId === transactionId && (c.status === 200 || c.status === null),
+    (c) => c.path === path && c.transactionId === transactionId && (c.status ?? c.handledStatus) === 200,
   ).length;
 }
 
