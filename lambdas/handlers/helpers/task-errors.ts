@@ -62,6 +62,15 @@ export async function asTaskError(error: unknown): Promise<never> {
   throw new BerbixTransientError(reason);
 }
 
+/**
+ * Starts a read a task may not end up needing, alongside the others: its failure surfaces where it
+ * is awaited, and is never an unhandled rejection when it is not.
+ */
+export function prefetch<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
 /** An upload Berbix answered: 200 as it is, a 409 as "go to the step Berbix expects", nothing else. */
 export async function uploadOutcome(call: () => Promise<BerbixUploadOutcome>): Promise<UploadOutcome> {
   try {

@@ -14,7 +14,7 @@ import {
   type UploadOutcome,
 } from '../../domain';
 import { logger, taskHandler } from '../../middleware';
-import { uploadOutcome } from '../helpers/task-errors';
+import { prefetch, uploadOutcome } from '../helpers/task-errors';
 
 const config = loadConfig([
   'tableName',
@@ -36,7 +36,8 @@ const refusedLocally = (step: DocumentStep, reason: string): UploadOutcome => ({
 /**
  * SubmitUpload: reads the claimed object, checks it locally (an image by its bytes; a scan for
  * content), sends it to Berbix with the client token (refreshed tokens are persisted), and records
- * next_step, issues and attempts. A 409 routes by the step Berbix carries.
+ * next_step, issues and attempts. A 409 routes by the step Berbix carries. The verification, the
+ * object, the tokens and the Berbix client are read at once; none depends on another.
  */
 export const handler = taskHandler(
   async (input: {
@@ -44,10 +45,17 @@ export const handler = taskHandler(
     key: string;
   }): Promise<{ verificationId: string; nextStep: NextStep }> => {
     const { verificationId, key } = input;
-    const verification = await repo.get(verificationId);
-    if (!verification || verification.status === 'deleted') throw new VerificationGoneError(verificationId);
     const upload = parseUploadKey(key);
-    if (!upload || upload.verificationId !== verificationId) throw new FlowFailedError('invalid_upload_key');
+    const ours = upload !== undefined && upload.verificationId === verificationId;
+    const reading = {
+      verification: repo.get(verificationId),
+      bytes: ours ? prefetch(store.getBytes(key)) : undefined,
+      session: prefetch(tokenSession(repo, verificationId)),
+      client: prefetch(getBerbixClient(secretsManager, config)),
+    };
+    const verification = await reading.verification;
+    if (!verification || verification.status === 'deleted') throw new VerificationGoneError(verificationId);
+    if (!upload || !ours || !reading.bytes) throw new FlowFailedError('invalid_upload_key');
     // Retried after the outcome was recorded: answer what was recorded, do not upload twice.
     if (verification.lastSubmittedKey === key && verification.nextStep) {
       return { verificationId, nextStep: verification.nextStep };
@@ -56,14 +64,13 @@ export const handler = taskHandler(
     if (verification.awaiting?.uploadKey !== key || !awaitedStep)
       throw new FlowFailedError('upload_not_claimed');
 
-    const bytes = await store.getBytes(key);
+    const bytes = await reading.bytes;
     let outcome: UploadOutcome;
     let refusedImage = false;
     if (!bytes || bytes.length === 0) {
       outcome = refusedLocally(awaitedStep, bytes ? 'empty' : 'missing');
     } else if (upload.step === 'id_scan') {
-      const session = await tokenSession(repo, verificationId);
-      const client = await getBerbixClient(secretsManager, config);
+      const [session, client] = await Promise.all([reading.session, reading.client]);
       outcome = await uploadOutcome(() =>
         client.uploadIdScan(session, { scanType: 'pdf417', extractedData: bytes }),
       );
@@ -73,8 +80,7 @@ export const handler = taskHandler(
         outcome = refusedLocally(awaitedStep, check.reason);
         refusedImage = true;
       } else {
-        const session = await tokenSession(repo, verificationId);
-        const client = await getBerbixClient(secretsManager, config);
+        const [session, client] = await Promise.all([reading.session, reading.client]);
         const subject = upload.step;
         outcome = await uploadOutcome(() =>
           client.uploadImages(session, [{ subject, format: check.format, data: bytes }]),
