@@ -4,7 +4,7 @@ import { VerificationRepository } from '../../adapters/repository';
 import { loadConfig } from '../../config';
 import { VerificationGoneError, type NextStep } from '../../domain';
 import { logger, taskHandler } from '../../middleware';
-import { asTaskError } from '../helpers/task-errors';
+import { asTaskError, prefetch } from '../helpers/task-errors';
 
 const config = loadConfig([
   'tableName',
@@ -25,14 +25,18 @@ const repo = new VerificationRepository(dynamoDb, config.tableName, config);
 export const handler = taskHandler(
   async (input: { verificationId: string }): Promise<{ verificationId: string; nextStep: NextStep }> => {
     const { verificationId } = input;
+    // Independent reads at once: the verification, its create inputs and the Berbix client.
+    const inputsRead = prefetch(
+      config.sendContactDetails ? repo.getCreateInputs(verificationId) : Promise.resolve({}),
+    );
+    const clientRead = prefetch(getBerbixClient(secretsManager, config));
     const verification = await repo.get(verificationId);
     if (!verification || verification.status === 'deleted') throw new VerificationGoneError(verificationId);
     // A retried task after the transaction was recorded: never create a second one.
     if (verification.berbixTransactionId && verification.nextStep) {
       return { verificationId, nextStep: verification.nextStep };
     }
-    const inputs = config.sendContactDetails ? await repo.getCreateInputs(verificationId) : {};
-    const client = await getBerbixClient(secretsManager, config);
+    const [inputs, client] = await Promise.all([inputsRead, clientRead]);
     const created = await client
       .createTransaction({
         customerUid: verification.customerUid,

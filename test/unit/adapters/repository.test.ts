@@ -250,6 +250,22 @@ describe('VerificationRepository on DynamoDB Local', () => {
     expect(await repo.get(id)).toMatchObject({ status: 'abandoned', failureReason: 'upload_timeout' });
   });
 
+  it('builds the completed verification from the one seen before, equal to what a read gives', async () => {
+    const id = await created();
+    await repo.startAwaiting(id, 'document_front', 'token-1');
+    const front = key(id, 'document_front', 1, '8888888888888888');
+    await repo.claimUpload(parseUploadKey(front)!, front);
+    await repo.recordUploadOutcome(id, {
+      key: front,
+      step: 'document_front',
+      outcome: { nextStep: 'done', issues: [], issueDetails: {} },
+    });
+    const seen = await repo.get(id);
+    const built = await repo.recordResult(id, TRANSACTION, { action: 'accept', flags: ['f'] }, seen);
+    expect(built).toEqual(await repo.get(id));
+    expect(built).toMatchObject({ status: 'completed', nextStep: 'done', completedAt: built?.updatedAt });
+  });
+
   it('completes with the cached result, then deletes down to a tombstone', async () => {
     const id = await created();
     await repo.startAwaiting(id, 'document_front', 'token-1');
