@@ -274,8 +274,8 @@ export class VerificationStack extends Stack {
       .bindTable(table, { items: ['GetItem', 'UpdateItem'] })
       .addEnvironments({ MAX_UPLOAD_ATTEMPTS: String(maxUploadAttempts) });
     const submitUpload = make('SubmitUploadFn', 'sfn/submit-upload', {
-      // Reads up to 20 MiB from S3 and sends it base64-encoded: memory and time for that.
-      memorySize: 1024,
+      // One copy of a 20 MiB image, its base64 JSON streamed: peak 164 MiB (docs/benchmarks.md).
+      memorySize: 256,
       timeout: Duration.seconds(120),
     })
       .bindTable(table, { items: berbixCaller })
