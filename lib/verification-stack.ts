@@ -391,7 +391,10 @@ export class VerificationStack extends Stack {
         IMAGE_RETENTION_SECONDS: String(imageRetention.toSeconds()),
       });
     stateMachine.grantStartExecution(createVerification);
-    const getVerification = make('GetVerificationFn', 'api/get-verification')
+    // A read may wait up to 20 s for a change (`?wait=`), inside API Gateway's 30 s.
+    const getVerification = make('GetVerificationFn', 'api/get-verification', {
+      timeout: Duration.seconds(25),
+    })
       .bindTable(table, reads)
       .addEnvironments(scopes);
     const createUpload = make('CreateUploadFn', 'api/create-upload')

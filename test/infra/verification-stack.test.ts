@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CALL_BUDGET_MS } from '../../lambdas/adapters/berbix';
 import { loadConfig, type ConfigKey } from '../../lambdas/config';
+import { MAX_WAIT_SECONDS } from '../../lambdas/domain/version';
+import { ANSWER_MARGIN_MS } from '../../lambdas/handlers/helpers/read-verification';
 import { DEFAULT_HANDLERS_DIR } from '../../lib/constructs/verification-function';
 import { CONTRACT_ROUTES, HANDLER_OF, synthesize, type Synthesized } from './synth';
 
@@ -275,6 +277,12 @@ describe('the functions', () => {
 });
 
 describe('timeouts', () => {
+  it('lets GetVerificationFn hold its longest waiting read and still answer inside API Gateway’s 30 s', () => {
+    const timeout = resources[logicalId('GetVerificationFn')]?.Properties.Timeout as number;
+    expect(timeout * 1000).toBeGreaterThanOrEqual(MAX_WAIT_SECONDS * 1000 + ANSWER_MARGIN_MS);
+    expect(timeout).toBeLessThan(30);
+  });
+
   it('lets every function that calls Berbix outlive one Berbix call with its retries', () => {
     const callers = FUNCTION_IDS.filter((fnId) => 'BERBIX_API_URL' in env(fnId));
     expect(callers.length).toBeGreaterThan(0);

@@ -1,0 +1,154 @@
+import type { VerificationRepository } from '../../../lambdas/adapters/repository';
+import { toVerificationView, verificationEtag, type Verification } from '../../../lambdas/domain';
+import {
+  ANSWER_MARGIN_MS,
+  MAX_POLL_MS,
+  readVerification,
+  type ReadInput,
+} from '../../../lambdas/handlers/helpers/read-verification';
+import { HttpError, type AuthContext } from '../../../lambdas/middleware';
+import { verification, VID } from '../support/aws';
+
+const OWNER: AuthContext = { sub: 'user-1', isBackend: false, scopes: ['verifications/client'] };
+
+/**
+ * A repository whose reads answer the given states in turn (the last one repeats), and a clock
+ * that only the waits move: no real time passes.
+ */
+function world(states: (Verification | undefined)[]) {
+  let clock = 1_000_000;
+  const sleeps: number[] = [];
+  let reads = 0;
+  const repo = {
+    get: async () => states[Math.min(reads++, states.length - 1)],
+  } as unknown as VerificationRepository;
+  const deps = {
+    repo,
+    now: () => clock,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      clock += ms;
+    },
+  };
+  return { deps, sleeps, reads: () => reads };
+}
+
+const read = (deps: ReturnType<typeof world>['deps'], input: Partial<ReadInput> = {}) =>
+  readVerification(deps, {
+    rawId: VID,
+    auth: OWNER,
+    wait: undefined,
+    ifNoneMatch: undefined,
+    remainingMs: 25_000,
+    ...input,
+  });
+
+const waiting = verification({ status: 'awaiting_upload' });
+const processing = verification({ status: 'processing', updatedAt: '2026-01-01T00:00:05.000Z' });
+const tagOf = (v: Verification) => verificationEtag(toVerificationView(v));
+const total = (ms: number[]) => ms.reduce((a, b) => a + b, 0);
+
+describe('reading a verification with its version', () => {
+  it('answers 200 with the verification, a weak ETag and no caching', async () => {
+    const { deps } = world([waiting]);
+    const res = await read(deps);
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body as string)).toEqual(toVerificationView(waiting));
+    expect(res.headers).toMatchObject({ etag: tagOf(waiting), 'cache-control': 'no-store' });
+  });
+
+  it('answers 304 at once when If-None-Match names the current version and no wait is asked', async () => {
+    const { deps, sleeps } = world([waiting]);
+    const res = await read(deps, { ifNoneMatch: tagOf(waiting) });
+    expect(res).toEqual({ statusCode: 304, headers: { etag: tagOf(waiting), 'cache-control': 'no-store' } });
+    expect(sleeps).toEqual([]);
+  });
+
+  it('answers 200 at once when If-None-Match names an older version, even with wait', async () => {
+    const { deps, sleeps } = world([processing]);
+    const res = await read(deps, { ifNoneMatch: tagOf(waiting), wait: '20' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers).toMatchObject({ etag: tagOf(processing) });
+    expect(sleeps).toEqual([]);
+  });
+
+  it('answers at once when wait comes without If-None-Match: there is nothing to compare with', async () => {
+    const { deps, sleeps } = world([waiting]);
+    expect((await read(deps, { wait: '20' })).statusCode).toBe(200);
+    expect(sleeps).toEqual([]);
+  });
+});
+
+describe('a read that waits for a change', () => {
+  it('answers the change as soon as it is read, with its new ETag', async () => {
+    const { deps, sleeps, reads } = world([waiting, waiting, waiting, waiting, processing]);
+    const res = await read(deps, { ifNoneMatch: tagOf(waiting), wait: '20' });
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body as string)).toMatchObject({ status: 'processing' });
+    expect(res.headers).toMatchObject({ etag: tagOf(processing) });
+    expect(reads()).toBe(5);
+    expect(sleeps).toEqual([25, 25, 25, 25]);
+  });
+
+  it('answers 304 with the same ETag once wait seconds passed without a change', async () => {
+    const { deps, sleeps } = world([waiting]);
+    const res = await read(deps, { ifNoneMatch: tagOf(waiting), wait: '20' });
+    expect(res).toEqual({ statusCode: 304, headers: { etag: tagOf(waiting), 'cache-control': 'no-store' } });
+    expect(total(sleeps)).toBe(20_000);
+  });
+
+  it('slows its re-reads as the wait grows, from 25 ms to at most 1 s', async () => {
+    const { deps, sleeps } = world([waiting]);
+    await read(deps, { ifNoneMatch: tagOf(waiting), wait: '20' });
+    expect(sleeps[0]).toBe(25);
+    expect(Math.max(...sleeps)).toBe(MAX_POLL_MS);
+    // Each pause at least the one before (the last is cut short by the deadline).
+    const paced = sleeps.slice(0, -1);
+    for (let i = 1; i < paced.length; i++) expect(paced[i]).toBeGreaterThanOrEqual(paced[i - 1]!);
+    expect(sleeps.length).toBeLessThan(60);
+  });
+
+  it('never holds past the function’s own timeout, less the time to answer', async () => {
+    const { deps, sleeps } = world([waiting]);
+    const res = await read(deps, { ifNoneMatch: tagOf(waiting), wait: '20', remainingMs: 9_000 });
+    expect(res.statusCode).toBe(304);
+    expect(total(sleeps)).toBe(9_000 - ANSWER_MARGIN_MS);
+  });
+
+  it('does not wake for a write the caller cannot see (updated_at alone)', async () => {
+    const touched = { ...waiting, updatedAt: '2026-01-01T09:09:09.000Z', lastSubmittedKey: 'k' };
+    const { deps } = world([waiting, touched]);
+    const res = await read(deps, { ifNoneMatch: tagOf(waiting), wait: '3' });
+    expect(res.statusCode).toBe(304);
+  });
+
+  it('answers 404 when the verification is gone while the read waits', async () => {
+    const { deps } = world([waiting, undefined]);
+    await expect(read(deps, { ifNoneMatch: tagOf(waiting), wait: '5' })).rejects.toMatchObject({
+      status: 404,
+      code: 'not_found',
+    });
+  });
+
+  it.each(['21', '-1', '1.5', 'soon', ''])(
+    'refuses wait=%p with 400 invalid_request naming the parameter, before reading anything',
+    async (wait) => {
+      const { deps, reads } = world([waiting]);
+      const error = await read(deps, { wait }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HttpError);
+      expect(error).toMatchObject({
+        status: 400,
+        code: 'invalid_request',
+        details: { details: [{ path: 'wait', message: expect.stringContaining('0 to 20') }] },
+      });
+      expect(reads()).toBe(0);
+    },
+  );
+
+  it('does not show another user’s verification, waiting or not', async () => {
+    const { deps } = world([waiting]);
+    await expect(
+      read(deps, { auth: { ...OWNER, sub: 'user-2' }, ifNoneMatch: tagOf(waiting), wait: '5' }),
+    ).rejects.toMatchObject({ status: 404 });
+  });
+});
