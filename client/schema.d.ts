@@ -46,7 +46,7 @@ export interface paths {
          *
          *     With `wait`, a read whose `If-None-Match` names the current version waits for a change
          *     instead of answering `304` at once: it is answered `200` as soon as the verification
-         *     changes (the server re-reads it, strongly consistent, 25 ms apart at first and at most 1 s
+         *     changes (the server re-reads it, strongly consistent, 20 ms apart at first and at most 1 s
          *     apart later), or `304` once `wait` seconds passed without a change; then ask again. A
          *     client sees each verdict without a polling interval, with one request per change or per
          *     `wait` seconds. Without `If-None-Match` (or with an older version) the read is answered at

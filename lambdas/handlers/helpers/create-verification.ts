@@ -45,8 +45,8 @@ function requestHash(customerUid: string, body: CreateVerificationBody): string 
 
 /**
  * Waits (bounded) until the Create state has left `creating`: 201 then, else 202. The reads
- * come 25 ms apart at first and an eighth of the time waited apart later (at most 200 ms), so
- * the answer follows Berbix's within an eighth of the wait, not a fixed interval.
+ * come 20 ms apart at first and a sixteenth of the time waited apart later (at most 200 ms), so
+ * the answer follows Berbix's within a sixteenth of the wait, not a fixed interval.
  */
 async function respondWhenCreated(
   deps: CreateDeps,

@@ -39,7 +39,7 @@ const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * `GET /verifications/{id}`: the verification with its ETag. With `If-None-Match` naming the
  * current version the answer is `304 Not Modified` — at once, or, with `wait`, once `wait`
  * seconds passed without a change; a change meanwhile is answered `200` as soon as it is read
- * (strongly consistent re-reads, an eighth of the time waited apart, 25 ms to 1 s).
+ * (strongly consistent re-reads, a sixteenth of the time waited apart, 20 ms to 1 s).
  */
 export async function readVerification(deps: ReadDeps, input: ReadInput): Promise<ApiResult> {
   const wait = parseWaitParameter(input.wait);

@@ -282,12 +282,12 @@ describe('POST /verifications', () => {
       return { create, sleeps, reads: () => reads };
     }
 
-    it('reads again after 25 ms, not a fixed 200 ms, and answers 201 on the read that finds the transaction', async () => {
+    it('reads again after 20 ms, not a fixed 200 ms, and answers 201 on the read that finds the transaction', async () => {
       const { create, sleeps, reads } = onClock(3);
       const res = await create();
       expect(res.statusCode).toBe(201);
       expect(reads()).toBe(4);
-      expect(sleeps).toEqual([25, 25, 25, 25]);
+      expect(sleeps).toEqual([20, 20, 20, 20]);
     });
 
     it('slows down as the wait grows, never beyond 200 ms between reads, and answers 202 at the bound', async () => {
@@ -297,8 +297,8 @@ describe('POST /verifications', () => {
       expect(parse(res).status).toBe('creating');
       expect(sleeps.reduce((a, b) => a + b, 0)).toBe(8000);
       expect(Math.max(...sleeps)).toBe(CREATE_POLL_MAX_MS);
-      // An eighth of the time waited: about as many reads as a fixed 200 ms poll over 8 s, not more.
-      expect(reads()).toBeLessThanOrEqual(8000 / CREATE_POLL_MAX_MS + 20);
+      // A sixteenth of the time waited: about twice the reads of a fixed 200 ms poll over 8 s, not more.
+      expect(reads()).toBeLessThanOrEqual((2 * 8000) / CREATE_POLL_MAX_MS + 10);
     });
   });
 });

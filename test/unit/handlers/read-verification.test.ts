@@ -87,7 +87,7 @@ describe('a read that waits for a change', () => {
     expect(JSON.parse(res.body as string)).toMatchObject({ status: 'processing' });
     expect(res.headers).toMatchObject({ etag: tagOf(processing) });
     expect(reads()).toBe(5);
-    expect(sleeps).toEqual([25, 25, 25, 25]);
+    expect(sleeps).toEqual([20, 20, 20, 20]);
   });
 
   it('answers 304 with the same ETag once wait seconds passed without a change', async () => {
@@ -97,15 +97,15 @@ describe('a read that waits for a change', () => {
     expect(total(sleeps)).toBe(20_000);
   });
 
-  it('slows its re-reads as the wait grows, from 25 ms to at most 1 s', async () => {
+  it('slows its re-reads as the wait grows, from 20 ms to at most 1 s', async () => {
     const { deps, sleeps } = world([waiting]);
     await read(deps, { ifNoneMatch: tagOf(waiting), wait: '20' });
-    expect(sleeps[0]).toBe(25);
+    expect(sleeps[0]).toBe(20);
     expect(Math.max(...sleeps)).toBe(MAX_POLL_MS);
     // Each pause at least the one before (the last is cut short by the deadline).
     const paced = sleeps.slice(0, -1);
     for (let i = 1; i < paced.length; i++) expect(paced[i]).toBeGreaterThanOrEqual(paced[i - 1]!);
-    expect(sleeps.length).toBeLessThan(60);
+    expect(sleeps.length).toBeLessThan(100);
   });
 
   it('never holds past the function’s own timeout, less the time to answer', async () => {
