@@ -732,10 +732,10 @@ function validate(
   }
   // A Task's TimeoutSeconds (the abandonment wait) must be a positive integer, at most a year.
   if (!abandonAfter.isUnresolved()) {
-    const seconds = abandonAfter.toSeconds();
-    if (seconds < 1 || seconds > 365 * 86400) {
+    const seconds = abandonAfter.toSeconds({ integral: false });
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 365 * 86400) {
       throw new Error(
-        `abandonAfter must be between 1 second and 365 days, got ${abandonAfter.toHumanString()}`,
+        `abandonAfter must be whole seconds between 1 second and 365 days, got ${abandonAfter.toHumanString()}`,
       );
     }
   }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -74,7 +74,7 @@ export class VerificationStorage extends Construct {
     }
     for (const origin of allowedOrigins) {
       // A wildcard would let any site drive uploads with a leaked presigned form.
-      if (!/^https?:\/\/[^/*\s]+$/.test(origin))
+      if (!Token.isUnresolved(origin) && !/^https?:\/\/[^/*\s]+$/.test(origin))
         throw new Error(`allowedOrigins: not an exact origin: ${origin}`);
     }
 
