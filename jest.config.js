@@ -49,6 +49,8 @@ module.exports = {
     project('browser', onLocalCloud('browser')),
     // Each benchmark once with tiny N, so they keep working (npm run bench measures).
     project('bench', { slowTestThreshold: 60 }),
+    // npm pack, installed into a fresh CDK app of a customer's, compiled and synthesized (minutes).
+    project('package', { slowTestThreshold: 300 }),
   ],
   testTimeout: 60_000,
 };

@@ -152,6 +152,12 @@ export class VerificationFunction extends NodejsFunction {
     logGroup.grantWrite(role);
 
     const code = handlersDir === undefined ? prebundledCode(handlerPath) : undefined;
+    const entry = path.join(handlersDir ?? DEFAULT_HANDLERS_DIR, `${handlerPath}.ts`);
+    if (!code && !existsSync(entry)) {
+      throw new Error(
+        `${id}: neither the pre-bundled code (${path.join(PREBUNDLED_DIR, handlerPath)}) nor the handler source (${entry}) exists; reinstall berbix-serverless`,
+      );
+    }
     super(scope, id, {
       memorySize: 256,
       timeout: Duration.seconds(15),
@@ -159,7 +165,7 @@ export class VerificationFunction extends NodejsFunction {
       ...(code
         ? { code, handler: 'index.handler' }
         : {
-            entry: path.join(handlersDir ?? DEFAULT_HANDLERS_DIR, `${handlerPath}.ts`),
+            entry,
             handler: 'handler',
             projectRoot: PROJECT_ROOT,
             depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
