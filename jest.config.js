@@ -16,7 +16,11 @@ const esmOnly = ['@middy', 'jose'];
 const base = {
   transform: { '^.+\\.(t|j)sx?$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
-  moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  moduleNameMapper: {
+    '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
+    // examples/ import the package by name; the tests run them on the sources.
+    '^berbix-serverless$': '<rootDir>/lib/index.ts',
+  },
   testEnvironment: 'node',
   clearMocks: true,
 };
