@@ -16,7 +16,11 @@ const esmOnly = ['@middy', 'jose'];
 const base = {
   transform: { '^.+\\.(t|j)sx?$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
-  moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  moduleNameMapper: {
+    '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
+    // examples/ import the package by name; the tests run them on the sources.
+    '^berbix-serverless$': '<rootDir>/lib/index.ts',
+  },
   testEnvironment: 'node',
   clearMocks: true,
 };
@@ -49,6 +53,8 @@ module.exports = {
     project('browser', onLocalCloud('browser')),
     // Each benchmark once with tiny N, so they keep working (npm run bench measures).
     project('bench', { slowTestThreshold: 60 }),
+    // npm pack, installed into a fresh CDK app of a customer's, compiled and synthesized (minutes).
+    project('package', { slowTestThreshold: 300 }),
   ],
   testTimeout: 60_000,
 };

@@ -27,7 +27,7 @@ export const CONTEXT_DEFAULTS = {
   berbixRetryBackoffRate: 2,
   berbixRetryMaxIntervalSeconds: 30,
   maxUploadAttempts: 10,
-  /** Send email/phone to Berbix (see the stack prop `sendContactDetails` for the risk). */
+  /** Send email/phone to Berbix (see the prop `sendContactDetails` for the risk). */
   sendContactDetails: false,
   logRetentionDays: 30,
   throttleRateLimit: 50,
@@ -46,7 +46,8 @@ function optionalDays(value: unknown): Duration | undefined {
 }
 
 /**
- * Builds the stack props from CDK context, each key falling back to {@link CONTEXT_DEFAULTS}.
+ * Builds the stack props (the `BerbixVerification` construct's props and the stack name)
+ * from CDK context, each key falling back to {@link CONTEXT_DEFAULTS}.
  * Lists are comma-separated; numbers may be given as strings (`-c` always passes strings).
  */
 export function stackPropsFromContext(
@@ -96,7 +97,7 @@ export function stackPropsFromContext(
     imageRetention: Duration.seconds(num('imageRetentionSeconds')),
     // Unset: the stack derives it from imageRetention.
     rawUploadExpiration: optionalDays(read('rawUploadExpirationDays')),
-    dataRetentionDays: num('dataRetentionDays'),
+    dataRetention: Duration.days(num('dataRetentionDays')),
     createWait: Duration.millis(num('createWaitMs')),
     uploadUrlTtl: Duration.seconds(num('uploadUrlTtlSeconds')),
     berbixRetry: {

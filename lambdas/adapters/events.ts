@@ -20,7 +20,11 @@ export class VerificationEvents {
     this.#busName = busName;
   }
 
-  async completed(detail: VerificationCompletedDetail): Promise<void> {
+  /**
+   * Puts the event. `publisher` (the ARN of the function putting it) goes into its `resources`:
+   * a rule of one deployment matches on it when several share a bus.
+   */
+  async completed(detail: VerificationCompletedDetail, publisher: string): Promise<void> {
     const out = await this.#client.send(
       new PutEventsCommand({
         Entries: [
@@ -28,6 +32,7 @@ export class VerificationEvents {
             EventBusName: this.#busName,
             Source: EVENT_SOURCE,
             DetailType: VERIFICATION_COMPLETED,
+            Resources: [publisher],
             Detail: JSON.stringify(detail),
           },
         ],

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -33,19 +33,31 @@ export interface VerificationStorageProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * A key of your own for the uploads bucket, the table and the generated secret.
+   * @default - a new key with rotation on
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * A Berbix secret of your own (`{"apiSecret","webhookSecret"}`).
+   * @default - a new secret, encrypted with the key, to be filled after deploy
+   */
+  readonly berbixSecret?: secretsmanager.ISecret;
 }
 
 /**
- * Where verification data lives, all encrypted with one customer-managed KMS key:
- * the uploads bucket (with its server-access-log bucket), the verifications table and the
- * Berbix secret.
+ * Where verification data lives, all encrypted with one customer-managed KMS key (made here
+ * unless one is given): the uploads bucket (with its server-access-log bucket), the verifications
+ * table and the Berbix secret (made here unless one is given).
  */
 export class VerificationStorage extends Construct {
-  public readonly key: kms.Key;
+  public readonly key: kms.IKey;
   public readonly bucket: s3.Bucket;
   public readonly accessLogsBucket: s3.Bucket;
   public readonly table: dynamodb.Table;
-  public readonly secret: secretsmanager.Secret;
+  public readonly secret: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: VerificationStorageProps = {}) {
     super(scope, id);
@@ -62,7 +74,7 @@ export class VerificationStorage extends Construct {
     }
     for (const origin of allowedOrigins) {
       // A wildcard would let any site drive uploads with a leaked presigned form.
-      if (!/^https?:\/\/[^/*\s]+$/.test(origin))
+      if (!Token.isUnresolved(origin) && !/^https?:\/\/[^/*\s]+$/.test(origin))
         throw new Error(`allowedOrigins: not an exact origin: ${origin}`);
     }
 
@@ -70,11 +82,13 @@ export class VerificationStorage extends Construct {
     // buckets can disable ACLs entirely (the flag is scoped to this construct, not the app).
     this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
 
-    this.key = new kms.Key(this, 'Key', {
-      description: 'berbix-serverless: encrypts uploads, verifications, the Berbix secret and the DLQ',
-      enableKeyRotation: true,
-      removalPolicy,
-    });
+    this.key =
+      props.encryptionKey ??
+      new kms.Key(this, 'Key', {
+        description: 'berbix-serverless: encrypts uploads, verifications, the Berbix secret and the DLQ',
+        enableKeyRotation: true,
+        removalPolicy,
+      });
 
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
       // S3 server access logs can only be delivered to SSE-S3 buckets.
@@ -129,7 +143,11 @@ export class VerificationStorage extends Construct {
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
 
-    this.secret = new secretsmanager.Secret(this, 'BerbixSecret', {
+    this.secret = props.berbixSecret ?? this.newSecret(removalPolicy);
+  }
+
+  private newSecret(removalPolicy: RemovalPolicy): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'BerbixSecret', {
       description:
         'Berbix credentials, JSON {"apiSecret","webhookSecret"}. Set both from the Berbix dashboard after deploy ' +
         '(aws secretsmanager put-secret-value); the generated webhookSecret is only a placeholder.',
@@ -143,9 +161,10 @@ export class VerificationStorage extends Construct {
       removalPolicy,
     });
     acknowledge(
-      this.secret,
+      secret,
       'AwsSolutions-SMG4',
       'Berbix issues the API and webhook secrets in its dashboard; they cannot be rotated by a Lambda, only by the operator.',
     );
+    return secret;
   }
 }

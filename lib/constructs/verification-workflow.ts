@@ -134,6 +134,13 @@ export interface VerificationWorkflowProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly logRemovalPolicy?: RemovalPolicy;
+
+  /**
+   * Name of the execution log group; under `/aws/vendedlogs/` CloudWatch needs no per-group
+   * resource policy (their size is capped per account).
+   * @default `/aws/vendedlogs/states/<stack name>-verification`
+   */
+  readonly logGroupName?: string;
 }
 
 /**
@@ -155,8 +162,7 @@ export class VerificationWorkflow extends Construct {
     } = props;
 
     this.logGroup = new LogGroup(this, 'Logs', {
-      // Under /aws/vendedlogs/ CloudWatch needs no per-group resource policy (their size is capped per account).
-      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-verification`,
+      logGroupName: props.logGroupName ?? `/aws/vendedlogs/states/${Stack.of(this).stackName}-verification`,
       retention: logRetention,
       removalPolicy: logRemovalPolicy,
     });

@@ -221,6 +221,7 @@ describe('fetch-result', () => {
       Source: 'berbix-serverless',
       DetailType: 'VerificationCompleted',
       EventBusName: 'default',
+      Resources: [context.invokedFunctionArn],
     });
     expect(JSON.parse(entry.Detail!)).toEqual({
       verificationId: VID,
