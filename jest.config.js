@@ -32,12 +32,14 @@ const project = (name, extra = {}) => ({
   ...extra,
 });
 
-// Each project on a local cloud starts its own (global setup), named through `globals`.
+// Each project on a local cloud starts its own (global setup), named through `globals`; its
+// teardown stops it and scans what the run made observable for leaks, which the setup file records.
 const onLocalCloud = (name) => {
   const hooks = { globals: { __LOCAL_CLOUD_NAME__: name }, slowTestThreshold: 30 };
   if (existsSync(`${__dirname}/test/${name}/global-setup.ts`)) {
     hooks.globalSetup = `<rootDir>/test/${name}/global-setup.ts`;
     hooks.globalTeardown = `<rootDir>/test/${name}/global-teardown.ts`;
+    hooks.setupFiles = ['<rootDir>/test/integration/support/record-observations.ts'];
   }
   return hooks;
 };

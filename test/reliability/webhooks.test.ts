@@ -61,7 +61,9 @@ describe('Berbix webhooks', () => {
     const now = Math.floor(Date.now() / 1000);
     const forged = signedDelivery(payload, { secret: 'whsec_guessed' });
     const stale = signedDelivery(payload, { at: now - 301 });
-    const early = signedDelivery(payload, { at: now + 301 });
+    // Well beyond the 300 s window: at now + 301 (now in whole seconds), a second boundary passed
+    // between here and the handler's check made it 300 s ahead, a valid delivery.
+    const early = signedDelivery(payload, { at: now + 330 });
     const tampered = { ...signedDelivery(payload), body: JSON.stringify({ ...payload, action: 'accept' }) };
     for (const delivery of [forged, stale, early, tampered]) expect(await deliverWebhook(delivery)).toBe(401);
     expect({ fetches: await fetches(transactionId), items: await itemsOf(v.id) }).toEqual(before);
