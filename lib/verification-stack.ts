@@ -9,6 +9,13 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  DEFAULT_BERBIX_API_URL,
+  DEFAULT_SCOPES,
+  ENV,
+  MAX_UPLOAD_BYTES,
+  UPLOAD_ATTEMPTS,
+} from '../lambdas/contract';
 import { BerbixDeletionWorkflow } from './constructs/berbix-deletion-workflow';
 import { VerificationAlarms } from './constructs/verification-alarms';
 import { VerificationApi, type ThrottlingProps } from './constructs/verification-api';
@@ -170,9 +177,6 @@ export interface VerificationStackProps extends StackProps {
   readonly definitionFile?: string;
 }
 
-/** Upper bound of a presigned upload's `content-length-range`: Berbix's 20 MiB image limit. */
-export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
-
 /**
  * The berbix-serverless verification pipeline: HTTP API → Lambdas → Standard state machine with
  * callback waits resumed by S3 uploads, DynamoDB for state, Berbix behind it.
@@ -191,16 +195,16 @@ export class VerificationStack extends Stack {
     super(scope, id, props);
     const {
       templateKey,
-      berbixApiUrl = 'https://api.berbix.com',
-      clientScope = 'verifications/client',
-      backendScope = 'verifications/backend',
+      berbixApiUrl = DEFAULT_BERBIX_API_URL,
+      clientScope = DEFAULT_SCOPES.client,
+      backendScope = DEFAULT_SCOPES.backend,
       allowedOrigins = [],
       imageRetention = Duration.seconds(0),
       dataRetentionDays = 30,
       abandonAfter = Duration.days(1),
       createWait = Duration.seconds(8),
       uploadUrlTtl = Duration.minutes(5),
-      maxUploadAttempts = 10,
+      maxUploadAttempts = UPLOAD_ATTEMPTS.default,
       sendContactDetails = false,
       logRetention = RetentionDays.ONE_MONTH,
       removalPolicy = RemovalPolicy.RETAIN,
@@ -219,8 +223,11 @@ export class VerificationStack extends Stack {
         `abandonAfter must be between 1 second and 365 days, got ${abandonAfter.toHumanString()}`,
       );
     }
-    if (!Number.isInteger(maxUploadAttempts) || maxUploadAttempts < 1 || maxUploadAttempts > 50) {
-      throw new Error(`maxUploadAttempts must be a whole number from 1 to 50, got ${maxUploadAttempts}`);
+    const { min, max } = UPLOAD_ATTEMPTS;
+    if (!Number.isInteger(maxUploadAttempts) || maxUploadAttempts < min || maxUploadAttempts > max) {
+      throw new Error(
+        `maxUploadAttempts must be a whole number from ${min} to ${max}, got ${maxUploadAttempts}`,
+      );
     }
     if (createWait.toMilliseconds() >= 25_000)
       throw new Error('createWait must stay well under the 30 s API timeout');
@@ -258,21 +265,21 @@ export class VerificationStack extends Stack {
         logRetention,
         ...extra,
       }).addEnvironments({
-        DATA_RETENTION_DAYS: String(dataRetentionDays),
+        [ENV.dataRetentionDays]: String(dataRetentionDays),
       });
-    const berbix = { BERBIX_API_URL: berbixApiUrl };
-    const scopes = { CLIENT_SCOPE: clientScope, BACKEND_SCOPE: backendScope };
+    const berbix = { [ENV.berbixApiUrl]: berbixApiUrl };
+    const scopes = { [ENV.clientScope]: clientScope, [ENV.backendScope]: backendScope };
     const sfnTimeout = { timeout: Duration.seconds(60) };
-    const contactDetails = { SEND_CONTACT_DETAILS: String(sendContactDetails) };
+    const contactDetails = { [ENV.sendContactDetails]: String(sendContactDetails) };
 
     // --- state-machine tasks -------------------------------------------------------------------
     const createTransaction = make('CreateTransactionFn', 'sfn/create-transaction', sfnTimeout)
       .bindTable(table, { items: [...berbixCaller, 'DeleteItem'] })
       .bindSecret(secret)
-      .addEnvironments({ ...berbix, ...contactDetails, BERBIX_TEMPLATE_KEY: templateKey });
+      .addEnvironments({ ...berbix, ...contactDetails, [ENV.berbixTemplateKey]: templateKey });
     const awaitUpload = make('AwaitUploadFn', 'sfn/await-upload')
       .bindTable(table, { items: ['GetItem', 'UpdateItem'] })
-      .addEnvironments({ MAX_UPLOAD_ATTEMPTS: String(maxUploadAttempts) });
+      .addEnvironments({ [ENV.maxUploadAttempts]: String(maxUploadAttempts) });
     const submitUpload = make('SubmitUploadFn', 'sfn/submit-upload', {
       // Reads up to 20 MiB from S3 and sends it base64-encoded: memory and time for that.
       memorySize: 1024,
@@ -289,7 +296,7 @@ export class VerificationStack extends Stack {
     // The account's default bus: customers subscribe with rules, no extra bus to manage.
     const bus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     bus.grantPutEventsTo(fetchResult);
-    fetchResult.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
+    fetchResult.addEnvironment(ENV.eventBusName, bus.eventBusName);
     const deleteImages = make('DeleteImagesFn', 'sfn/delete-images', sfnTimeout)
       .bindTable(table, { items: ['UpdateItem'] })
       .bindBucket(bucket, listAndDelete);
@@ -323,10 +330,10 @@ export class VerificationStack extends Stack {
       .bindSecret(secret)
       .addEnvironments({
         ...berbix,
-        BERBIX_DELETION_RETRY_SECONDS: berbixDeletionRetrySeconds,
-        BERBIX_DELETION_GIVE_UP_SECONDS: String(berbixDeletionGiveUpAfter.toSeconds()),
+        [ENV.berbixDeletionRetrySeconds]: berbixDeletionRetrySeconds,
+        [ENV.berbixDeletionGiveUpSeconds]: String(berbixDeletionGiveUpAfter.toSeconds()),
         // A create still running when its verification is deleted ends within its function's timeout.
-        BERBIX_CREATE_WINDOW_SECONDS: String(sfnTimeout.timeout.toSeconds() + 30),
+        [ENV.berbixCreateWindowSeconds]: String(sfnTimeout.timeout.toSeconds() + 30),
       });
     this.berbixDeletion = new BerbixDeletionWorkflow(this, 'BerbixDeletion', {
       deleteTransaction: deleteBerbixTransaction,
@@ -361,7 +368,7 @@ export class VerificationStack extends Stack {
     );
     // Only SendTaskSuccess: grantTaskResponse would add SendTaskFailure and SendTaskHeartbeat.
     stateMachine.grant(uploadReceived, 'states:SendTaskSuccess');
-    uploadReceived.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+    uploadReceived.addEnvironment(ENV.stateMachineArn, stateMachine.stateMachineArn);
     bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(uploadReceived), {
       prefix: UPLOADS_PREFIX,
     });
@@ -385,10 +392,10 @@ export class VerificationStack extends Stack {
       .addEnvironments({
         ...scopes,
         ...contactDetails,
-        STATE_MACHINE_ARN: stateMachine.stateMachineArn,
-        CREATE_WAIT_MS: String(createWait.toMilliseconds()),
-        ABANDON_AFTER_SECONDS: String(abandonAfterSeconds),
-        IMAGE_RETENTION_SECONDS: String(imageRetention.toSeconds()),
+        [ENV.stateMachineArn]: stateMachine.stateMachineArn,
+        [ENV.createWaitMs]: String(createWait.toMilliseconds()),
+        [ENV.abandonAfterSeconds]: String(abandonAfterSeconds),
+        [ENV.imageRetentionSeconds]: String(imageRetention.toSeconds()),
       });
     stateMachine.grantStartExecution(createVerification);
     const getVerification = make('GetVerificationFn', 'api/get-verification')
@@ -399,8 +406,8 @@ export class VerificationStack extends Stack {
       .bindBucket(bucket, { put: objects('document_*') })
       .addEnvironments({
         ...scopes,
-        UPLOAD_URL_TTL_SECONDS: String(uploadUrlTtl.toSeconds()),
-        MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
+        [ENV.uploadUrlTtlSeconds]: String(uploadUrlTtl.toSeconds()),
+        [ENV.maxUploadBytes]: String(MAX_UPLOAD_BYTES),
       });
     const reuseFront = make('ReuseFrontFn', 'api/reuse-front')
       .bindTable(table, reads)
@@ -420,9 +427,9 @@ export class VerificationStack extends Stack {
       .addEnvironments({
         ...scopes,
         ...berbix,
-        STATE_MACHINE_ARN: stateMachine.stateMachineArn,
-        BERBIX_DELETION_STATE_MACHINE_ARN: this.berbixDeletion.stateMachine.stateMachineArn,
-        BERBIX_DELETION_RETRY_SECONDS: berbixDeletionRetrySeconds,
+        [ENV.stateMachineArn]: stateMachine.stateMachineArn,
+        [ENV.berbixDeletionStateMachineArn]: this.berbixDeletion.stateMachine.stateMachineArn,
+        [ENV.berbixDeletionRetrySeconds]: berbixDeletionRetrySeconds,
       });
     stateMachine.grantExecution(deleteVerification, 'states:StopExecution');
     this.berbixDeletion.stateMachine.grantStartExecution(deleteVerification);

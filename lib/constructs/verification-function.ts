@@ -14,6 +14,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { ENV, LOGGER_ENV, SERVICE_NAME } from '../../lambdas/contract';
 
 /** The repository root: `lambdas/`, `package-lock.json` and `tsconfig.json` live here. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -114,7 +115,7 @@ export class VerificationFunction extends NodejsFunction {
       handlersDir = DEFAULT_HANDLERS_DIR,
       logRetention = RetentionDays.ONE_MONTH,
       logRemovalPolicy = RemovalPolicy.DESTROY,
-      serviceName = 'berbix-serverless',
+      serviceName = SERVICE_NAME,
       logLevel = 'INFO',
       bundling,
       environment,
@@ -159,10 +160,10 @@ export class VerificationFunction extends NodejsFunction {
         ...bundling,
       },
       environment: {
-        POWERTOOLS_SERVICE_NAME: serviceName,
-        POWERTOOLS_LOG_LEVEL: logLevel,
+        [LOGGER_ENV.serviceName]: serviceName,
+        [LOGGER_ENV.logLevel]: logLevel,
         // Events carry tokens, presigned fields and personal data: never log them whole.
-        POWERTOOLS_LOGGER_LOG_EVENT: 'false',
+        [LOGGER_ENV.logEvent]: 'false',
         NODE_OPTIONS: '--enable-source-maps',
         ...environment,
       },
@@ -185,7 +186,7 @@ export class VerificationFunction extends NodejsFunction {
    * Grants the item actions on the table (and Query on the named indexes only), the table key
    * through DynamoDB only, and sets `TABLE_NAME`.
    */
-  bindTable(table: ITable, access: TableAccess, envVarName = 'TABLE_NAME'): this {
+  bindTable(table: ITable, access: TableAccess, envVarName = ENV.tableName): this {
     this.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [...new Set(access.items)].map((a) => `dynamodb:${a}`),
@@ -215,7 +216,7 @@ export class VerificationFunction extends NodejsFunction {
    * Grants each object action on its key pattern (and ListBucket under `listPrefix` only), the
    * bucket key through S3 only (Decrypt to read, GenerateDataKey to write), and sets `BUCKET_NAME`.
    */
-  bindBucket(bucket: IBucket, access: BucketAccess, envVarName = 'BUCKET_NAME'): this {
+  bindBucket(bucket: IBucket, access: BucketAccess, envVarName = ENV.bucketName): this {
     const objectActions: [string | undefined, string][] = [
       [access.get, 's3:GetObject'],
       [access.put, 's3:PutObject'],
@@ -255,7 +256,7 @@ export class VerificationFunction extends NodejsFunction {
    * Grants GetSecretValue on the secret (and its key through Secrets Manager only) and sets
    * `BERBIX_SECRET_ARN`.
    */
-  bindSecret(secret: ISecret, envVarName = 'BERBIX_SECRET_ARN'): this {
+  bindSecret(secret: ISecret, envVarName = ENV.berbixSecretArn): this {
     this.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
     );
