@@ -94,8 +94,9 @@ export type KeyUser = 'dynamodb' | 's3' | 'secretsmanager' | 'sqs';
 
 /**
  * A Lambda function with the house defaults: Node.js 22 on ARM64, bundled by the local esbuild
- * with the AWS SDK inside (pinned versions, no reliance on the runtime's copy), source maps,
- * active X-Ray tracing, JSON logs into its own log group with a retention, Powertools settings.
+ * with the AWS SDK inside (pinned versions, no reliance on the runtime's copy), without source
+ * maps (docs/benchmarks.md: they cost every cold start and the first stack trace), active X-Ray
+ * tracing, JSON logs into its own log group with a retention, Powertools settings.
  * `memorySize` defaults to 256 MB and `timeout` to 15 s; both can be overridden.
  *
  * The role starts empty (no `AWSLambdaBasicExecutionRole`, whose `logs:CreateLogGroup` on `*`
@@ -151,8 +152,7 @@ export class VerificationFunction extends NodejsFunction {
       bundling: {
         format: OutputFormat.CJS,
         target: 'node22',
-        sourceMap: true,
-        sourcesContent: false,
+        sourceMap: false,
         minify: true,
         bundleAwsSDK: true,
         forceDockerBundling: false,
@@ -164,7 +164,6 @@ export class VerificationFunction extends NodejsFunction {
         [LOGGER_ENV.logLevel]: logLevel,
         // Events carry tokens, presigned fields and personal data: never log them whole.
         [LOGGER_ENV.logEvent]: 'false',
-        NODE_OPTIONS: '--enable-source-maps',
         ...environment,
       },
     });
