@@ -49,9 +49,8 @@ export async function attemptBerbixDeletion(
   if (!tokens) return { outcome: 'no_tokens' };
   let attempt: Exclude<BerbixDeletionAttempt, { outcome: 'no_tokens' }> = { outcome: 'done' };
   try {
-    await (
-      await deps.berbixClient()
-    ).deleteTransaction(tokenSession(repository, verificationId, tokens), call);
+    const client = await deps.berbixClient();
+    await client.deleteTransaction(tokenSession(repository, verificationId, tokens), call);
   } catch (error) {
     attempt = verdict(error);
   }
