@@ -76,8 +76,7 @@ async function main(): Promise<void> {
     target: 'node22',
     format: 'cjs',
     minify: true,
-    sourcemap: true,
-    sourcesContent: false,
+    sourcemap: false,
     logLevel: 'warning',
   };
   const entries = GROUPS.flatMap((group) =>

@@ -15,6 +15,16 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
+import {
+  DEFAULT_BERBIX_API_URL,
+  DEFAULT_SCOPES,
+  ENV,
+  EVENT_SOURCE,
+  MAX_UPLOAD_BYTES,
+  RESULT_ATTRIBUTES,
+  UPLOAD_ATTEMPTS,
+  VERIFICATION_COMPLETED,
+} from '../lambdas/contract';
 import { BerbixDeletionWorkflow } from './constructs/berbix-deletion-workflow';
 import { VerificationAlarms } from './constructs/verification-alarms';
 import { VerificationApi, type ThrottlingProps } from './constructs/verification-api';
@@ -31,21 +41,13 @@ import {
 } from './constructs/verification-storage';
 import { VerificationWorkflow, type BerbixRetryProps } from './constructs/verification-workflow';
 
-/** Upper bound of a presigned upload's `content-length-range`: Berbix's 20 MiB image limit. */
-export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
-
-/** `source` of the events the pipeline puts on its event bus. */
-export const EVENT_SOURCE = 'berbix-serverless';
-
-/** `detail-type` of the event put once a verification has its result. */
-export const VERIFICATION_COMPLETED = 'VerificationCompleted';
-
-/**
- * The attributes `grantReadResults` lets a reader get: the keys and the cached Berbix result of a
- * `RESULT` item (`pk` = `V#<verification id>`, `sk` = `RESULT`). Nothing else of the table
- * (tokens, contact details, the verification's own record) is readable with that grant.
- */
-export const RESULT_ATTRIBUTES = ['pk', 'sk', 'transaction', 'fetchedAt'] as const;
+// Part of the package's API: what a customer's code may need to match events or size uploads.
+export {
+  EVENT_SOURCE,
+  MAX_UPLOAD_BYTES,
+  RESULT_ATTRIBUTES,
+  VERIFICATION_COMPLETED,
+} from '../lambdas/contract';
 
 /** The functions of one instance, by construct id (docs/architecture.md lists them). */
 export type VerificationFunctionId =
@@ -304,16 +306,16 @@ export class BerbixVerification extends Construct {
     super(scope, id);
     const {
       templateKey,
-      berbixApiUrl = 'https://api.berbix.com',
-      clientScope = 'verifications/client',
-      backendScope = 'verifications/backend',
+      berbixApiUrl = DEFAULT_BERBIX_API_URL,
+      clientScope = DEFAULT_SCOPES.client,
+      backendScope = DEFAULT_SCOPES.backend,
       allowedOrigins = [],
       imageRetention = Duration.seconds(0),
       dataRetention = Duration.days(30),
       abandonAfter = Duration.days(1),
       createWait = Duration.seconds(8),
       uploadUrlTtl = Duration.minutes(5),
-      maxUploadAttempts = 10,
+      maxUploadAttempts = UPLOAD_ATTEMPTS.default,
       sendContactDetails = false,
       logRetention = RetentionDays.ONE_MONTH,
       removalPolicy = RemovalPolicy.RETAIN,
@@ -352,7 +354,7 @@ export class BerbixVerification extends Construct {
     const objects = (step: string) => `${UPLOADS_PREFIX}*/${step}/*`;
     const listAndDelete = { listPrefix: UPLOADS_PREFIX, delete: everyUpload };
 
-    // Every function writes items with a TTL, so every one reads DATA_RETENTION_DAYS.
+    // Every function writes items with a TTL, so every one reads the data retention.
     const make = (
       fnId: VerificationFunctionId,
       handlerPath: string,
@@ -364,21 +366,21 @@ export class BerbixVerification extends Construct {
         logRetention,
         ...extra,
       }).addEnvironments({
-        DATA_RETENTION_DAYS: numberText(dataRetention.toDays()),
+        [ENV.dataRetentionDays]: numberText(dataRetention.toDays()),
       });
-    const berbix = { BERBIX_API_URL: berbixApiUrl };
-    const scopes = { CLIENT_SCOPE: clientScope, BACKEND_SCOPE: backendScope };
+    const berbix = { [ENV.berbixApiUrl]: berbixApiUrl };
+    const scopes = { [ENV.clientScope]: clientScope, [ENV.backendScope]: backendScope };
     const sfnTimeout = { timeout: Duration.seconds(60) };
-    const contactDetails = { SEND_CONTACT_DETAILS: String(sendContactDetails) };
+    const contactDetails = { [ENV.sendContactDetails]: String(sendContactDetails) };
 
     // --- state-machine tasks -------------------------------------------------------------------
     const createTransaction = make('CreateTransactionFn', 'sfn/create-transaction', sfnTimeout)
       .bindTable(table, { items: [...berbixCaller, 'DeleteItem'] })
       .bindSecret(secret)
-      .addEnvironments({ ...berbix, ...contactDetails, BERBIX_TEMPLATE_KEY: templateKey });
+      .addEnvironments({ ...berbix, ...contactDetails, [ENV.berbixTemplateKey]: templateKey });
     const awaitUpload = make('AwaitUploadFn', 'sfn/await-upload')
       .bindTable(table, { items: ['GetItem', 'UpdateItem'] })
-      .addEnvironments({ MAX_UPLOAD_ATTEMPTS: numberText(maxUploadAttempts) });
+      .addEnvironments({ [ENV.maxUploadAttempts]: numberText(maxUploadAttempts) });
     const submitUpload = make('SubmitUploadFn', 'sfn/submit-upload', {
       // Reads up to 20 MiB from S3 and sends it base64-encoded: memory and time for that.
       memorySize: 1024,
@@ -396,7 +398,7 @@ export class BerbixVerification extends Construct {
     this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     this.eventBus.grantPutEventsTo(fetchResult);
     fetchResult.addEnvironment(
-      'EVENT_BUS_NAME',
+      ENV.eventBusName,
       // PutEvents takes a name or an ARN; the ARN also reaches a bus of another account.
       props.eventBus ? this.eventBus.eventBusArn : this.eventBus.eventBusName,
     );
@@ -436,10 +438,10 @@ export class BerbixVerification extends Construct {
       .bindSecret(secret)
       .addEnvironments({
         ...berbix,
-        BERBIX_DELETION_RETRY_SECONDS: berbixDeletionRetrySeconds,
-        BERBIX_DELETION_GIVE_UP_SECONDS: numberText(berbixDeletionGiveUpAfter.toSeconds()),
+        [ENV.berbixDeletionRetrySeconds]: berbixDeletionRetrySeconds,
+        [ENV.berbixDeletionGiveUpSeconds]: numberText(berbixDeletionGiveUpAfter.toSeconds()),
         // A create still running when its verification is deleted ends within its function's timeout.
-        BERBIX_CREATE_WINDOW_SECONDS: String(sfnTimeout.timeout.toSeconds() + 30),
+        [ENV.berbixCreateWindowSeconds]: String(sfnTimeout.timeout.toSeconds() + 30),
       });
     const berbixDeletion = new BerbixDeletionWorkflow(this, 'BerbixDeletion', {
       deleteTransaction: deleteBerbixTransaction,
@@ -478,7 +480,7 @@ export class BerbixVerification extends Construct {
     );
     // Only SendTaskSuccess: grantTaskResponse would add SendTaskFailure and SendTaskHeartbeat.
     stateMachine.grant(uploadReceived, 'states:SendTaskSuccess');
-    uploadReceived.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+    uploadReceived.addEnvironment(ENV.stateMachineArn, stateMachine.stateMachineArn);
     bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(uploadReceived), {
       prefix: UPLOADS_PREFIX,
     });
@@ -502,10 +504,10 @@ export class BerbixVerification extends Construct {
       .addEnvironments({
         ...scopes,
         ...contactDetails,
-        STATE_MACHINE_ARN: stateMachine.stateMachineArn,
-        CREATE_WAIT_MS: String(createWait.toMilliseconds()),
-        ABANDON_AFTER_SECONDS: numberText(abandonAfter.toSeconds()),
-        IMAGE_RETENTION_SECONDS: numberText(imageRetention.toSeconds()),
+        [ENV.stateMachineArn]: stateMachine.stateMachineArn,
+        [ENV.createWaitMs]: String(createWait.toMilliseconds()),
+        [ENV.abandonAfterSeconds]: numberText(abandonAfter.toSeconds()),
+        [ENV.imageRetentionSeconds]: numberText(imageRetention.toSeconds()),
       });
     stateMachine.grantStartExecution(createVerification);
     const getVerification = make('GetVerificationFn', 'api/get-verification')
@@ -516,8 +518,8 @@ export class BerbixVerification extends Construct {
       .bindBucket(bucket, { put: objects('document_*') })
       .addEnvironments({
         ...scopes,
-        UPLOAD_URL_TTL_SECONDS: numberText(uploadUrlTtl.toSeconds()),
-        MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
+        [ENV.uploadUrlTtlSeconds]: numberText(uploadUrlTtl.toSeconds()),
+        [ENV.maxUploadBytes]: String(MAX_UPLOAD_BYTES),
       });
     const reuseFront = make('ReuseFrontFn', 'api/reuse-front')
       .bindTable(table, reads)
@@ -537,9 +539,9 @@ export class BerbixVerification extends Construct {
       .addEnvironments({
         ...scopes,
         ...berbix,
-        STATE_MACHINE_ARN: stateMachine.stateMachineArn,
-        BERBIX_DELETION_STATE_MACHINE_ARN: berbixDeletion.stateMachine.stateMachineArn,
-        BERBIX_DELETION_RETRY_SECONDS: berbixDeletionRetrySeconds,
+        [ENV.stateMachineArn]: stateMachine.stateMachineArn,
+        [ENV.berbixDeletionStateMachineArn]: berbixDeletion.stateMachine.stateMachineArn,
+        [ENV.berbixDeletionRetrySeconds]: berbixDeletionRetrySeconds,
       });
     stateMachine.grantExecution(deleteVerification, 'states:StopExecution');
     berbixDeletion.stateMachine.grantStartExecution(deleteVerification);
@@ -739,11 +741,14 @@ function validate(
       );
     }
   }
+  const { min, max } = UPLOAD_ATTEMPTS;
   if (
     !Token.isUnresolved(maxUploadAttempts) &&
-    (!Number.isInteger(maxUploadAttempts) || maxUploadAttempts < 1 || maxUploadAttempts > 50)
+    (!Number.isInteger(maxUploadAttempts) || maxUploadAttempts < min || maxUploadAttempts > max)
   ) {
-    throw new Error(`maxUploadAttempts must be a whole number from 1 to 50, got ${maxUploadAttempts}`);
+    throw new Error(
+      `maxUploadAttempts must be a whole number from ${min} to ${max}, got ${maxUploadAttempts}`,
+    );
   }
   if (createWait.isUnresolved()) throw new Error('createWait cannot be a token: it sizes a function timeout');
   if (createWait.toMilliseconds() >= 25_000)

@@ -1,7 +1,6 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 
-export const EVENT_SOURCE = 'berbix-serverless';
-export const VERIFICATION_COMPLETED = 'VerificationCompleted';
+import { EVENT_SOURCE, VERIFICATION_COMPLETED } from '../contract';
 
 /** The event's detail: identifiers and the decision only. Fields and flags stay behind GET /result. */
 export interface VerificationCompletedDetail {

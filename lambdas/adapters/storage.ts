@@ -6,13 +6,6 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-
-export interface PresignedUpload {
-  url: string;
-  fields: Record<string, string>;
-  expiresAt: string;
-}
 
 const isMissing = (error: unknown): boolean => {
   const name = (error as { name?: string })?.name;
@@ -27,31 +20,6 @@ export class UploadStore {
   constructor(s3: S3Client, bucket: string) {
     this.#s3 = s3;
     this.#bucket = bucket;
-  }
-
-  /**
-   * A browser form upload for exactly `key`: 1..maxBytes bytes, exactly `contentType`, valid
-   * for `expiresSeconds`.
-   */
-  async presignUpload(input: {
-    key: string;
-    contentType: string;
-    maxBytes: number;
-    expiresSeconds: number;
-    now?: Date;
-  }): Promise<PresignedUpload> {
-    const now = input.now ?? new Date();
-    const { url, fields } = await createPresignedPost(this.#s3, {
-      Bucket: this.#bucket,
-      Key: input.key,
-      Conditions: [
-        ['content-length-range', 1, input.maxBytes],
-        ['eq', '$Content-Type', input.contentType],
-      ],
-      Fields: { 'Content-Type': input.contentType },
-      Expires: input.expiresSeconds,
-    });
-    return { url, fields, expiresAt: new Date(now.getTime() + input.expiresSeconds * 1000).toISOString() };
   }
 
   /** The object's bytes, or undefined when it does not exist (deleted meanwhile). */

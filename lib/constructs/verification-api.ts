@@ -6,6 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { DEFAULT_SCOPES } from '../../lambdas/contract';
 import { acknowledge } from './verification-function';
 
 /** Who may call a route. */
@@ -86,8 +87,8 @@ export class VerificationApi extends Construct {
   constructor(scope: Construct, id: string, props: VerificationApiProps) {
     super(scope, id);
     const {
-      clientScope = 'verifications/client',
-      backendScope = 'verifications/backend',
+      clientScope = DEFAULT_SCOPES.client,
+      backendScope = DEFAULT_SCOPES.backend,
       allowedOrigins = [],
       throttling = {},
       logRetention = RetentionDays.ONE_MONTH,

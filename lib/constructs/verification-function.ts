@@ -15,6 +15,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct, IConstruct } from 'constructs';
+import { ENV, LOGGER_ENV, SERVICE_NAME } from '../../lambdas/contract';
 
 /**
  * The repository root (`lambdas/`, `statemachine/`, `package-lock.json`), or `dist/` of the
@@ -111,8 +112,9 @@ export type KeyUser = 'dynamodb' | 's3' | 'secretsmanager' | 'sqs';
 /**
  * A Lambda function with the house defaults: Node.js 22 on ARM64, bundled by the local esbuild
  * with the AWS SDK inside (pinned versions, no reliance on the runtime's copy) — at synth from this
- * repository's sources, or ahead of time by the package build with the same settings — source maps,
- * active X-Ray tracing, JSON logs into its own log group with a retention, Powertools settings.
+ * repository's sources, or ahead of time by the package build with the same settings — without
+ * source maps (docs/benchmarks.md: they cost every cold start and the first stack trace), active
+ * X-Ray tracing, JSON logs into its own log group with a retention, Powertools settings.
  * `memorySize` defaults to 256 MB and `timeout` to 15 s; both can be overridden.
  *
  * The role starts empty (no `AWSLambdaBasicExecutionRole`, whose `logs:CreateLogGroup` on `*`
@@ -132,7 +134,7 @@ export class VerificationFunction extends NodejsFunction {
       handlersDir,
       logRetention = RetentionDays.ONE_MONTH,
       logRemovalPolicy = RemovalPolicy.DESTROY,
-      serviceName = 'berbix-serverless',
+      serviceName = SERVICE_NAME,
       logLevel = 'INFO',
       bundling,
       environment,
@@ -173,8 +175,7 @@ export class VerificationFunction extends NodejsFunction {
             bundling: {
               format: OutputFormat.CJS,
               target: 'node22',
-              sourceMap: true,
-              sourcesContent: false,
+              sourceMap: false,
               minify: true,
               bundleAwsSDK: true,
               forceDockerBundling: false,
@@ -189,11 +190,10 @@ export class VerificationFunction extends NodejsFunction {
       logGroup,
       role,
       environment: {
-        POWERTOOLS_SERVICE_NAME: serviceName,
-        POWERTOOLS_LOG_LEVEL: logLevel,
+        [LOGGER_ENV.serviceName]: serviceName,
+        [LOGGER_ENV.logLevel]: logLevel,
         // Events carry tokens, presigned fields and personal data: never log them whole.
-        POWERTOOLS_LOGGER_LOG_EVENT: 'false',
-        NODE_OPTIONS: '--enable-source-maps',
+        [LOGGER_ENV.logEvent]: 'false',
         ...environment,
       },
     });
@@ -215,7 +215,7 @@ export class VerificationFunction extends NodejsFunction {
    * Grants the item actions on the table (and Query on the named indexes only), the table key
    * through DynamoDB only, and sets `TABLE_NAME`.
    */
-  bindTable(table: ITable, access: TableAccess, envVarName = 'TABLE_NAME'): this {
+  bindTable(table: ITable, access: TableAccess, envVarName = ENV.tableName): this {
     this.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [...new Set(access.items)].map((a) => `dynamodb:${a}`),
@@ -245,7 +245,7 @@ export class VerificationFunction extends NodejsFunction {
    * Grants each object action on its key pattern (and ListBucket under `listPrefix` only), the
    * bucket key through S3 only (Decrypt to read, GenerateDataKey to write), and sets `BUCKET_NAME`.
    */
-  bindBucket(bucket: IBucket, access: BucketAccess, envVarName = 'BUCKET_NAME'): this {
+  bindBucket(bucket: IBucket, access: BucketAccess, envVarName = ENV.bucketName): this {
     const objectActions: [string | undefined, string][] = [
       [access.get, 's3:GetObject'],
       [access.put, 's3:PutObject'],
@@ -285,7 +285,7 @@ export class VerificationFunction extends NodejsFunction {
    * Grants GetSecretValue on the secret (and its key through Secrets Manager only) and sets
    * `BERBIX_SECRET_ARN`.
    */
-  bindSecret(secret: ISecret, envVarName = 'BERBIX_SECRET_ARN'): this {
+  bindSecret(secret: ISecret, envVarName = ENV.berbixSecretArn): this {
     this.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
     );

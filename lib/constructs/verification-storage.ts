@@ -5,13 +5,17 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
+import {
+  BERBIX_TRANSACTION_ATTRIBUTE,
+  BERBIX_TRANSACTION_INDEX,
+  TABLE_KEY,
+  TTL_ATTRIBUTE,
+  UPLOADS_PREFIX,
+} from '../../lambdas/contract';
 import { acknowledge } from './verification-function';
 
-/** The S3 key prefix of raw uploads; the bucket notifies only for keys under it. */
-export const UPLOADS_PREFIX = 'uploads/';
-
-/** Name of the GSI that maps a Berbix transaction id back to its verification (for webhooks). */
-export const BERBIX_TRANSACTION_INDEX = 'byBerbixTransaction';
+// The stack builds what the functions read (the prefix, the index): both come from the contract.
+export { BERBIX_TRANSACTION_INDEX, UPLOADS_PREFIX };
 
 export interface VerificationStorageProps {
   /**
@@ -127,18 +131,18 @@ export class VerificationStorage extends Construct {
     });
 
     this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: TABLE_KEY.partition, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE_KEY.sort, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'ttl',
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       removalPolicy,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: BERBIX_TRANSACTION_INDEX,
-      partitionKey: { name: 'berbixTransactionId', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: BERBIX_TRANSACTION_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
       // Keys only: the webhook needs the verification's pk, not its (personal) attributes.
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });

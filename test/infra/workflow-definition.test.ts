@@ -127,7 +127,7 @@ describe('the deployed state machine definition', () => {
         attempts: true,
         backoff: true,
       });
-      const onPermanent = catchesTo(s, 'BerbixPermanentError') ?? catchesTo(s, 'States.ALL');
+      const onPermanent = catchesTo(s, 'BerbixRefusedError') ?? catchesTo(s, 'States.ALL');
       expect({
         name,
         closes: params(definition.States[onPermanent ?? ''] ?? ({} as State)).FunctionName,

@@ -1,15 +1,13 @@
-import { dynamoDb } from '../../adapters/clients';
-import { VerificationRepository } from '../../adapters/repository';
-import { loadConfig } from '../../config';
+import { repository } from '../../composition/repository';
+import { loadConfig } from '../../contract/env';
 import { toVerificationView } from '../../domain';
 import { apiHandler, jsonResponse } from '../../middleware';
-import { loadOwned } from '../helpers/access';
+import { loadOwned } from '../../use-cases/access';
 
-const config = loadConfig(['tableName', 'dataRetentionDays', 'backendScope', 'clientScope']);
-const repo = new VerificationRepository(dynamoDb, config.tableName, config);
+const scopes = loadConfig(['backendScope', 'clientScope']);
 
 /** GET /verifications/{id} */
-export const handler = apiHandler({ scopes: config }, async (event) => {
-  const verification = await loadOwned(repo, event.pathParameters?.id, event.auth);
+export const handler = apiHandler({ scopes }, async (event) => {
+  const verification = await loadOwned(repository, event.pathParameters?.id, event.auth);
   return jsonResponse(200, toVerificationView(verification));
 });

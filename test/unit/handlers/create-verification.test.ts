@@ -6,7 +6,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { VerificationRepository } from '../../../lambdas/adapters/repository';
 import { Workflow } from '../../../lambdas/adapters/workflow';
-import { createVerification } from '../../../lambdas/handlers/helpers/create-verification';
+import { createVerification } from '../../../lambdas/use-cases/create-verification';
 import type { AuthContext } from '../../../lambdas/middleware';
 import { ddb, resetAws, sfn, verification } from '../support/aws';
 import { setTestEnv, TEST_ENV } from '../support/env';
@@ -219,7 +219,7 @@ describe('POST /verifications', () => {
     const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
     const res = await createVerification(
       {
-        repo: new VerificationRepository(db, 'verifications', { dataRetentionDays: 30 }),
+        repository: new VerificationRepository(db, 'verifications', { dataRetentionDays: 30 }),
         workflow: new Workflow(new SFNClient({ region: 'us-east-1' }), TEST_ENV.STATE_MACHINE_ARN),
         config: {
           createWaitMs: 0,
@@ -234,7 +234,8 @@ describe('POST /verifications', () => {
         idempotencyKey: undefined,
       },
     );
-    expect(res.statusCode).toBe(202);
+    // Still `creating`: the handler answers 202.
+    expect(res.verification.status).toBe('creating');
     const items = ddb
       .commandCalls(TransactWriteCommand)[0]!
       .args[0].input.TransactItems!.map((t) => t.Put!.Item!);
