@@ -40,14 +40,21 @@ export class UploadStore {
     );
   }
 
-  async copy(fromKey: string, toKey: string): Promise<void> {
-    await this.#s3.send(
-      new CopyObjectCommand({
-        Bucket: this.#bucket,
-        Key: toKey,
-        CopySource: `${this.#bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`,
-      }),
-    );
+  /** Copies an object; false when the source does not exist (deleted meanwhile). */
+  async copy(fromKey: string, toKey: string): Promise<boolean> {
+    try {
+      await this.#s3.send(
+        new CopyObjectCommand({
+          Bucket: this.#bucket,
+          Key: toKey,
+          CopySource: `${this.#bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
   }
 
   async delete(key: string): Promise<void> {

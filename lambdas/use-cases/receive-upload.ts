@@ -47,9 +47,11 @@ export async function receiveUpload(
   }
   if (fate === 'keep') return 'duplicate';
   // Stale, late or unexpected; a re-post over a submitted object; or the images are gone for good.
-  await uploads.delete(key);
+  // A re-posted accepted front is forgotten before it is deleted, so reuse-front never copies a
+  // key that is about to vanish.
   if (fate === 'overwritten' && isDocumentStep(upload.step)) {
     await repository.forgetAcceptedKey(upload.verificationId, upload.step, key);
   }
+  await uploads.delete(key);
   return 'discarded';
 }

@@ -18,13 +18,9 @@ export async function reuseFrontAsBack(
   const awaiting = awaitedUpload(verification, 'document_back');
   const frontKey = verification.acceptedKeys.document_front;
   const front = frontKey ? parseUploadKey(frontKey) : undefined;
-  if (!frontKey || !front || front.ext === 'pdf417') {
-    throw new HttpError(
-      409,
-      'front_not_available',
-      'No accepted front image is stored for this verification',
-    );
-  }
+  const notAvailable = () =>
+    new HttpError(409, 'front_not_available', 'No accepted front image is stored for this verification');
+  if (!frontKey || !front || front.ext === 'pdf417') throw notAvailable();
   const backKey = buildUploadKey({
     verificationId: verification.id,
     step: 'document_back',
@@ -32,6 +28,7 @@ export async function reuseFrontAsBack(
     nonce: newNonce(),
     ext: front.ext,
   });
-  await deps.uploads.copy(frontKey, backKey);
+  // The front may have gone since it was read (a re-post over it is discarded with it).
+  if (!(await deps.uploads.copy(frontKey, backKey))) throw notAvailable();
   return verification;
 }

@@ -1,4 +1,4 @@
-import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { parseUploadKey } from '../../../lambdas/domain';
@@ -161,6 +161,20 @@ describe('POST /verifications/{id}/document-back/reuse-front', () => {
       }),
     );
     expect(errorOf(await call('reuse-front', CLIENT)).code).toBe('front_not_available');
+  });
+
+  it('answers 409 front_not_available when the accepted front was deleted meanwhile', async () => {
+    givenMeta(
+      verification({
+        nextStep: 'upload_document_back',
+        acceptedKeys: { document_front: front },
+        awaiting: { step: 'document_back', attempt: 1, taskToken: 't', claimed: false },
+      }),
+    );
+    s3.on(CopyObjectCommand).rejects(new NoSuchKey({ message: 'gone', $metadata: {} }));
+    const res = await call('reuse-front', CLIENT);
+    expect(res.statusCode).toBe(409);
+    expect(errorOf(res).code).toBe('front_not_available');
   });
 });
 
