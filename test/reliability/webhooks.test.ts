@@ -14,6 +14,7 @@ import { callsFor } from '../integration/support/sandbox';
 import {
   deleteVerification,
   deliverWebhook,
+  eventually,
   expectNothingLeft,
   signedDelivery,
   webhookDeliveriesStored,
@@ -26,6 +27,13 @@ async function completed(prefix: string): Promise<{ v: Verification; token: stri
   await waitForVerification(v.id, token, awaiting('upload_document_back'));
   await upload(v.id, token, 'document_back', image('driversLicenseBack'));
   await waitForVerification(v.id, token, hasStatus('completed'));
+  // The execution goes on after `completed` (the event, then the images' deletion): once it has
+  // ended, what a test compares afterwards is what the webhook did and nothing else.
+  const settled = await eventually(
+    () => itemsOf(v.id),
+    (items) => items.META?.imagesDeletedAt !== undefined,
+  );
+  expect(settled.META?.imagesDeletedAt).toBeDefined();
   return { v, token, transactionId: await berbixTransactionId(v.id) };
 }
 
