@@ -16,7 +16,11 @@ const esmOnly = ['@middy', 'jose'];
 const base = {
   transform: { '^.+\\.(t|j)sx?$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
-  moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  moduleNameMapper: {
+    '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
+    // examples/ import the package by name; the tests run them on the sources.
+    '^berbix-serverless$': '<rootDir>/lib/index.ts',
+  },
   testEnvironment: 'node',
   clearMocks: true,
 };
@@ -28,12 +32,14 @@ const project = (name, extra = {}) => ({
   ...extra,
 });
 
-// Each project on a local cloud starts its own (global setup), named through `globals`.
+// Each project on a local cloud starts its own (global setup), named through `globals`; its
+// teardown stops it and scans what the run made observable for leaks, which the setup file records.
 const onLocalCloud = (name) => {
   const hooks = { globals: { __LOCAL_CLOUD_NAME__: name }, slowTestThreshold: 30 };
   if (existsSync(`${__dirname}/test/${name}/global-setup.ts`)) {
     hooks.globalSetup = `<rootDir>/test/${name}/global-setup.ts`;
     hooks.globalTeardown = `<rootDir>/test/${name}/global-teardown.ts`;
+    hooks.setupFiles = ['<rootDir>/test/integration/support/record-observations.ts'];
   }
   return hooks;
 };
@@ -49,6 +55,8 @@ module.exports = {
     project('browser', onLocalCloud('browser')),
     // Each benchmark once with tiny N, so they keep working (npm run bench measures).
     project('bench', { slowTestThreshold: 60 }),
+    // npm pack, installed into a fresh CDK app of a customer's, compiled and synthesized (minutes).
+    project('package', { slowTestThreshold: 300 }),
   ],
   testTimeout: 60_000,
 };

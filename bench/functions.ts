@@ -2,8 +2,9 @@
  * Functions: each synthesized bundle's size (raw and gzip) and its module init in a fresh Node
  * process with the function's template environment, beside a floor: a bundle that only imports
  * and constructs the SDK clients the function is granted (read from its IAM policy), built by the
- * project's esbuild with the settings of lib/constructs/verification-function.ts. Init is timed with
- * and without --enable-source-maps (the template sets it through NODE_OPTIONS).
+ * project's esbuild with the settings of lib/constructs/verification-function.ts (a source map when
+ * the function has one). Init is timed with and without --enable-source-maps, in wall time and in
+ * CPU time (user + system of the require: what a loaded machine distorts least).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -89,10 +90,16 @@ function clientsByAsset(cdkOutDir: string): Map<string, { constructId: string; c
 }
 
 /** Bundles a floor with the project's esbuild, as NodejsFunction bundles the handlers. */
-async function buildFloor(projectDir: string, clients: SdkClient[], outDir: string): Promise<string> {
+async function buildFloor(
+  projectDir: string,
+  clients: SdkClient[],
+  outDir: string,
+  sourcemap: boolean,
+): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require(path.join(projectDir, 'node_modules', 'esbuild')) as typeof import('esbuild');
-  const file = path.join(outDir, `floor-${clients.join('-') || 'none'}`, 'index.js');
+  const name = `floor-${clients.join('-') || 'none'}${sourcemap ? '-map' : ''}`;
+  const file = path.join(outDir, name, 'index.js');
   mkdirSync(path.dirname(file), { recursive: true });
   await esbuild.build({
     stdin: {
@@ -105,7 +112,7 @@ async function buildFloor(projectDir: string, clients: SdkClient[], outDir: stri
     format: 'cjs',
     target: 'node22',
     minify: true,
-    sourcemap: true,
+    sourcemap,
     sourcesContent: false,
     outfile: file,
     logLevel: 'warning',
@@ -134,19 +141,23 @@ function functionEnv(f: FunctionInfo, sourceMaps: boolean): Record<string, strin
 
 const INIT_SCRIPT = `
 const { performance } = require('node:perf_hooks');
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 require(process.argv[1]);
 const t1 = performance.now();
-process.stdout.write(JSON.stringify({ initMs: t1 - t0, rssBytes: process.memoryUsage().rss }));
+const cpu = process.cpuUsage(cpu0);
+process.stdout.write(
+  JSON.stringify({ initMs: t1 - t0, cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: process.memoryUsage().rss }),
+);
 `;
 
 /** Loads `file` once in a fresh Node process and reports how long the require took. */
 async function initOnce(
   file: string,
   env: Record<string, string>,
-): Promise<{ initMs: number; rssBytes: number }> {
+): Promise<{ initMs: number; cpuMs: number; rssBytes: number }> {
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', INIT_SCRIPT, file], { env });
-  return JSON.parse(stdout) as { initMs: number; rssBytes: number };
+  return JSON.parse(stdout) as { initMs: number; cpuMs: number; rssBytes: number };
 }
 
 const sizes = (file: string) => {
@@ -173,6 +184,10 @@ export interface FunctionFigures {
   floorInitMsWithSourceMaps: number | null;
   initRatio: number | null;
   initRatioWithSourceMaps: number | null;
+  /** CPU time (user + system) of the require, without source maps. */
+  initCpuMs: number | null;
+  floorInitCpuMs: number | null;
+  initCpuRatio: number | null;
   rssAfterInitMiB: number | null;
 }
 
@@ -188,17 +203,30 @@ export async function functions(
   const out: FunctionFigures[] = [];
   for (const f of chosen) {
     const clients = grants.get(path.basename(f.assetDir))?.clients ?? [];
-    const floorKey = clients.join('-');
-    if (!floors.has(floorKey)) floors.set(floorKey, await buildFloor(ctx.projectDir, clients, floorDir));
-    const floorFile = floors.get(floorKey)!;
     const bundleFile = path.join(f.assetDir, `${f.handler.slice(0, f.handler.lastIndexOf('.'))}.js`);
-    const samples: Record<string, number[]> = { fn: [], fnMaps: [], floor: [], floorMaps: [], rss: [] };
+    const withMap = existsSync(`${bundleFile}.map`);
+    const floorKey = `${clients.join('-')}${withMap ? '+map' : ''}`;
+    if (!floors.has(floorKey))
+      floors.set(floorKey, await buildFloor(ctx.projectDir, clients, floorDir, withMap));
+    const floorFile = floors.get(floorKey)!;
+    const samples: Record<string, number[]> = {
+      fn: [],
+      fnMaps: [],
+      floor: [],
+      floorMaps: [],
+      fnCpu: [],
+      floorCpu: [],
+      rss: [],
+    };
     for (let i = 0; i < n; i += 1) {
       // Interleaved, so a change in the machine's load hits the function and its floor alike.
       const plain = await initOnce(bundleFile, functionEnv(f, false));
       samples.fn!.push(plain.initMs);
+      samples.fnCpu!.push(plain.cpuMs);
       samples.rss!.push(plain.rssBytes);
-      samples.floor!.push((await initOnce(floorFile, functionEnv(f, false))).initMs);
+      const floorPlain = await initOnce(floorFile, functionEnv(f, false));
+      samples.floor!.push(floorPlain.initMs);
+      samples.floorCpu!.push(floorPlain.cpuMs);
       samples.fnMaps!.push((await initOnce(bundleFile, functionEnv(f, true))).initMs);
       samples.floorMaps!.push((await initOnce(floorFile, functionEnv(f, true))).initMs);
     }
@@ -220,6 +248,9 @@ export async function functions(
       floorInitMsWithSourceMaps: m('floorMaps'),
       initRatio: ratio(m('fn'), m('floor')),
       initRatioWithSourceMaps: ratio(m('fnMaps'), m('floorMaps')),
+      initCpuMs: m('fnCpu'),
+      floorInitCpuMs: m('floorCpu'),
+      initCpuRatio: ratio(m('fnCpu'), m('floorCpu')),
       rssAfterInitMiB: round((median(samples.rss!) ?? 0) / 1024 / 1024),
     });
     ctx.log(`  ${f.name}: ${out[out.length - 1]!.rawKiB} KiB, init ${m('fn')} ms (floor ${m('floor')} ms)`);
@@ -234,6 +265,9 @@ export async function functions(
         'init ms': f.initMs,
         'floor init ms': f.floorInitMs,
         'init ×': f.initRatio,
+        'CPU ms': f.initCpuMs,
+        'floor CPU ms': f.floorInitCpuMs,
+        'CPU ×': f.initCpuRatio,
         'init ms, source maps': f.initMsWithSourceMaps,
         'floor, source maps': f.floorInitMsWithSourceMaps,
       })),

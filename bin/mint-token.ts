@@ -5,9 +5,9 @@
  *   npm run -s mint-token -- --sub bob --scope a --scope b --expires-in 600 --api http://127.0.0.1:4000
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_SCOPES } from '../lambdas/contract/scopes';
 
-const CLIENT_SCOPE = 'verifications/client';
-const BACKEND_SCOPE = 'verifications/backend';
+const { client: CLIENT_SCOPE, backend: BACKEND_SCOPE } = DEFAULT_SCOPES;
 
 const usage =
   'usage: mint-token --sub <subject> [--backend | --scope <scope>...] [--expires-in <seconds>] [--api <url>]';

@@ -10,10 +10,10 @@ import { parseArgs } from 'node:util';
 import { removeDiscoveryFile, writeDiscoveryFile } from '../cli/local-cloud';
 import { quickStartCommands } from '../cli/quick-start';
 import { DEFAULT_API_PORT, startLocalCloud, type LocalCloud } from '../local/cloud';
+import { DEFAULT_SCOPES } from '../lambdas/contract/scopes';
 import { endDescendants } from '../local/cloud/process-tree';
 
-const CLIENT_SCOPE = 'verifications/client';
-const BACKEND_SCOPE = 'verifications/backend';
+const { client: CLIENT_SCOPE, backend: BACKEND_SCOPE } = DEFAULT_SCOPES;
 const TOKEN_HOURS = 12;
 /** How often we look whether our parent is still there. */
 const PARENT_CHECK_MS = 500;

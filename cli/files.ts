@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { checkImage, describeImageProblem, MAX_IMAGE_BYTES, type ImageFormat } from '../client';
-import { MAX_ID_SCAN_BASE64 } from '../lambdas/domain/api';
+import { MAX_ID_SCAN_BASE64 } from '../lambdas/domain/requests';
 import { CliError, EXIT } from './errors';
 import { formatBytes } from './format';
 

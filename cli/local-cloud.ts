@@ -5,11 +5,12 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_SCOPES } from '../lambdas/contract/scopes';
 
 export const DISCOVERY_FILE = path.join('.local', 'cloud.json');
 export const DEFAULT_LOCAL_API = 'http://127.0.0.1:4000';
 /** The scopes the local cloud's stack is synthesized with (the stack's defaults). */
-export const LOCAL_SCOPES = { client: 'verifications/client', backend: 'verifications/backend' } as const;
+export const LOCAL_SCOPES = DEFAULT_SCOPES;
 
 interface DiscoveryRecord {
   apiUrl: string;

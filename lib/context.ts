@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_BERBIX_API_URL, DEFAULT_SCOPES, UPLOAD_ATTEMPTS } from '../lambdas/contract';
 import type { VerificationStackProps } from './verification-stack';
 
 /** Reads one CDK context value (`cdk.json` "context" or `-c key=value`). */
@@ -10,12 +11,12 @@ export const CONTEXT_DEFAULTS = {
   stackName: 'BerbixServerless',
   /** Placeholder: set your API-only template key for a real deploy. */
   templateKey: 'tpk_api_only_sandbox',
-  berbixApiUrl: 'https://api.berbix.com',
+  berbixApiUrl: DEFAULT_BERBIX_API_URL,
   /** Placeholder: set your identity provider's issuer for a real deploy. */
   jwtIssuer: 'https://auth.example.com',
   jwtAudience: 'berbix-serverless',
-  clientScope: 'verifications/client',
-  backendScope: 'verifications/backend',
+  clientScope: DEFAULT_SCOPES.client,
+  backendScope: DEFAULT_SCOPES.backend,
   allowedOrigins: '',
   abandonAfterSeconds: 86400,
   imageRetentionSeconds: 0,
@@ -26,8 +27,8 @@ export const CONTEXT_DEFAULTS = {
   berbixRetryIntervalSeconds: 2,
   berbixRetryBackoffRate: 2,
   berbixRetryMaxIntervalSeconds: 30,
-  maxUploadAttempts: 10,
-  /** Send email/phone to Berbix (see the stack prop `sendContactDetails` for the risk). */
+  maxUploadAttempts: UPLOAD_ATTEMPTS.default,
+  /** Send email/phone to Berbix (see the prop `sendContactDetails` for the risk). */
   sendContactDetails: false,
   logRetentionDays: 30,
   throttleRateLimit: 50,
@@ -46,7 +47,8 @@ function optionalDays(value: unknown): Duration | undefined {
 }
 
 /**
- * Builds the stack props from CDK context, each key falling back to {@link CONTEXT_DEFAULTS}.
+ * Builds the stack props (the `BerbixVerification` construct's props and the stack name)
+ * from CDK context, each key falling back to {@link CONTEXT_DEFAULTS}.
  * Lists are comma-separated; numbers may be given as strings (`-c` always passes strings).
  */
 export function stackPropsFromContext(
@@ -96,7 +98,7 @@ export function stackPropsFromContext(
     imageRetention: Duration.seconds(num('imageRetentionSeconds')),
     // Unset: the stack derives it from imageRetention.
     rawUploadExpiration: optionalDays(read('rawUploadExpirationDays')),
-    dataRetentionDays: num('dataRetentionDays'),
+    dataRetention: Duration.days(num('dataRetentionDays')),
     createWait: Duration.millis(num('createWaitMs')),
     uploadUrlTtl: Duration.seconds(num('uploadUrlTtlSeconds')),
     berbixRetry: {

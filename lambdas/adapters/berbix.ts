@@ -1,8 +1,6 @@
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { BerbixClient, type BerbixTokens, type TokenSession } from '../berbix';
-import { VerificationGoneError } from '../domain';
-import type { VerificationRepository } from './repository';
-import { getBerbixSecrets } from './secrets';
+import { BerbixClient } from '../berbix';
+import { loadOnce } from './once';
+import type { BerbixSecrets } from './secrets';
 
 /**
  * One Berbix call, its retries and a token refresh included, ends well inside the shortest timeout
@@ -11,42 +9,23 @@ import { getBerbixSecrets } from './secrets';
  */
 export const CALL_BUDGET_MS = 20_000;
 
-let client: Promise<BerbixClient> | undefined;
+/** Hands out the Berbix client, built once the API secret has been read. */
+export type BerbixClientFactory = () => Promise<BerbixClient>;
 
 /**
- * One Berbix client per cold start, built once the API secret has been read. Creates and uploads
- * are repeated after ambiguous faults too (`converge`): every caller here converges on a repeat.
+ * One Berbix client per cold start. Creates and uploads are repeated after ambiguous faults too
+ * (`converge`): every caller here converges on a repeat.
  */
-export function getBerbixClient(
-  secrets: SecretsManagerClient,
-  config: { berbixSecretArn: string; berbixApiUrl: string },
-): Promise<BerbixClient> {
-  client ??= getBerbixSecrets(secrets, config.berbixSecretArn).then(
-    ({ apiSecret }) =>
-      new BerbixClient({
-        apiSecret,
-        baseUrl: config.berbixApiUrl,
-        retry: { maxTotalMs: CALL_BUDGET_MS, unsafe: 'converge' },
-      }),
-  );
-  client.catch(() => (client = undefined));
-  return client;
-}
-
-/** For tests: forget the client (e.g. when the fake Berbix moves to another port). */
-export function resetBerbixClient(): void {
-  client = undefined;
-}
-
-/** The transaction's tokens, with refreshed tokens written back to DynamoDB as soon as Berbix issues them. */
-export async function tokenSession(
-  repo: VerificationRepository,
-  verificationId: string,
-): Promise<TokenSession> {
-  const tokens = await repo.getTokens(verificationId);
-  if (!tokens) throw new VerificationGoneError(verificationId);
-  return {
-    tokens,
-    onTokensRefreshed: (fresh: BerbixTokens) => repo.putTokens(verificationId, fresh),
-  };
+export function berbixClientFactory(
+  secrets: () => Promise<BerbixSecrets>,
+  berbixApiUrl: string,
+): BerbixClientFactory {
+  return loadOnce(async () => {
+    const { apiSecret } = await secrets();
+    return new BerbixClient({
+      apiSecret,
+      baseUrl: berbixApiUrl,
+      retry: { maxTotalMs: CALL_BUDGET_MS, unsafe: 'converge' },
+    });
+  });
 }

@@ -1,7 +1,6 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 
-export const EVENT_SOURCE = 'berbix-serverless';
-export const VERIFICATION_COMPLETED = 'VerificationCompleted';
+import { EVENT_SOURCE, VERIFICATION_COMPLETED } from '../contract';
 
 /** The event's detail: identifiers and the decision only. Fields and flags stay behind GET /result. */
 export interface VerificationCompletedDetail {
@@ -20,7 +19,11 @@ export class VerificationEvents {
     this.#busName = busName;
   }
 
-  async completed(detail: VerificationCompletedDetail): Promise<void> {
+  /**
+   * Puts the event. `publisher` (the ARN of the function putting it) goes into its `resources`:
+   * a rule of one deployment matches on it when several share a bus.
+   */
+  async completed(detail: VerificationCompletedDetail, publisher: string): Promise<void> {
     const out = await this.#client.send(
       new PutEventsCommand({
         Entries: [
@@ -28,6 +31,7 @@ export class VerificationEvents {
             EventBusName: this.#busName,
             Source: EVENT_SOURCE,
             DetailType: VERIFICATION_COMPLETED,
+            Resources: [publisher],
             Detail: JSON.stringify(detail),
           },
         ],

@@ -21,14 +21,30 @@ import {
   type Verification,
   type VerificationStatus,
 } from '../domain';
+import {
+  BERBIX_TRANSACTION_ATTRIBUTE,
+  BERBIX_TRANSACTION_INDEX,
+  KEY_PREFIX,
+  SORT_KEY,
+  TABLE_KEY,
+  TTL_ATTRIBUTE,
+} from '../contract/table';
 
-export const BERBIX_TRANSACTION_INDEX = 'byBerbixTransaction';
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
-const metaKey = (id: string) => ({ pk: `V#${id}`, sk: 'META' });
-const itemKey = (id: string, sk: 'TOKENS' | 'RESULT' | 'CREATE') => ({ pk: `V#${id}`, sk });
-const idempotencyKey = (sub: string, key: string) => ({ pk: `IDEMPOTENCY#${sub}#${key}`, sk: 'IDEMPOTENCY' });
-const webhookKey = (deliveryId: string) => ({ pk: `WEBHOOK#${deliveryId}`, sk: 'WEBHOOK' });
+type VerificationItem = (typeof SORT_KEY)['tokens' | 'result' | 'createInputs'];
+
+const { partition: PK, sort: SK } = TABLE_KEY;
+const tableKey = (pk: string, sk: string) => ({ [PK]: pk, [SK]: sk });
+const metaKey = (id: string) => tableKey(`${KEY_PREFIX.verification}${id}`, SORT_KEY.meta);
+const itemKey = (id: string, sk: VerificationItem) => tableKey(`${KEY_PREFIX.verification}${id}`, sk);
+const idempotencyKey = (sub: string, key: string) =>
+  tableKey(`${KEY_PREFIX.idempotency}${sub}#${key}`, SORT_KEY.idempotency);
+const webhookKey = (deliveryId: string) => tableKey(`${KEY_PREFIX.webhook}${deliveryId}`, SORT_KEY.webhook);
+
+/** The item exists, or (for a put that must create it) does not yet. */
+const EXISTS = `attribute_exists(${PK})`;
+const IS_NEW = `attribute_not_exists(${PK})`;
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -37,7 +53,7 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
  * TOKENS may still be written while the tombstone's Berbix deletion is pending (it needs them).
  */
 const NOT_DELETED = '#status <> :deleted';
-const TOKENS_WANTED = `attribute_exists(pk) AND (${NOT_DELETED} OR berbixDeletion = :pending)`;
+const TOKENS_WANTED = `${EXISTS} AND (${NOT_DELETED} OR berbixDeletion = :pending)`;
 
 export interface CreateInputs {
   email?: string;
@@ -146,9 +162,12 @@ interface MetaUpdate {
 
 function toVerification(item: Record<string, unknown> | undefined): Verification | undefined {
   if (!item) return undefined;
-  const { pk: _pk, sk: _sk, ttl: _ttl, ...rest } = item;
+  const { [PK]: _pk, [SK]: _sk, [TTL_ATTRIBUTE]: _ttl, ...rest } = item;
   return rest as unknown as Verification;
 }
+
+/** What use cases call: the repository's methods, whether on DynamoDB or in memory (tests). */
+export type Repository = Pick<VerificationRepository, keyof VerificationRepository>;
 
 /**
  * The single table of verifications (see docs/architecture.md, "DynamoDB"). Every state change
@@ -255,13 +274,13 @@ export class VerificationRepository {
       Put: {
         TableName: this.#table,
         Item: {
-          ...itemKey(id, 'TOKENS'),
+          ...itemKey(id, SORT_KEY.tokens),
           accessToken,
           clientToken,
           refreshToken,
           expiresAt,
           transactionId,
-          ttl: this.#ttl(),
+          [TTL_ATTRIBUTE]: this.#ttl(),
         },
       },
     };
@@ -271,12 +290,17 @@ export class VerificationRepository {
     return {
       Put: {
         TableName: this.#table,
-        Item: { ...itemKey(id, 'RESULT'), transaction, fetchedAt: this.#timestamp(), ttl: this.#ttl() },
+        Item: {
+          ...itemKey(id, SORT_KEY.result),
+          transaction,
+          fetchedAt: this.#timestamp(),
+          [TTL_ATTRIBUTE]: this.#ttl(),
+        },
       },
     };
   }
 
-  #deleteItem(id: string, sk: 'TOKENS' | 'RESULT' | 'CREATE'): TransactItem {
+  #deleteItem(id: string, sk: VerificationItem): TransactItem {
     return { Delete: { TableName: this.#table, Key: itemKey(id, sk) } };
   }
 
@@ -306,7 +330,7 @@ export class VerificationRepository {
         Put: {
           TableName: this.#table,
           Item: { ...metaKey(verification.id), ...verification },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: IS_NEW,
         },
       },
       ...(hasInputs
@@ -314,7 +338,11 @@ export class VerificationRepository {
             {
               Put: {
                 TableName: this.#table,
-                Item: { ...itemKey(verification.id, 'CREATE'), ...inputs, ttl: this.#ttl() },
+                Item: {
+                  ...itemKey(verification.id, SORT_KEY.createInputs),
+                  ...inputs,
+                  [TTL_ATTRIBUTE]: this.#ttl(),
+                },
               },
             },
           ]
@@ -329,9 +357,9 @@ export class VerificationRepository {
             ...idempotencyKey(sub, key),
             verificationId,
             requestHash,
-            ttl: this.#ttl(IDEMPOTENCY_TTL_SECONDS),
+            [TTL_ATTRIBUTE]: this.#ttl(IDEMPOTENCY_TTL_SECONDS),
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: IS_NEW,
         },
       });
     }
@@ -358,7 +386,9 @@ export class VerificationRepository {
   }
 
   async getCreateInputs(id: string): Promise<CreateInputs> {
-    const out = await this.#db.send(new GetCommand({ TableName: this.#table, Key: itemKey(id, 'CREATE') }));
+    const out = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: itemKey(id, SORT_KEY.createInputs) }),
+    );
     const item = out.Item ?? {};
     return {
       ...(typeof item.email === 'string' ? { email: item.email } : {}),
@@ -368,7 +398,7 @@ export class VerificationRepository {
 
   async getTokens(id: string): Promise<BerbixTokens | undefined> {
     const out = await this.#db.send(
-      new GetCommand({ TableName: this.#table, Key: itemKey(id, 'TOKENS'), ConsistentRead: true }),
+      new GetCommand({ TableName: this.#table, Key: itemKey(id, SORT_KEY.tokens), ConsistentRead: true }),
     );
     if (!out.Item) return undefined;
     const { accessToken, clientToken, refreshToken, expiresAt, transactionId } = out.Item;
@@ -405,10 +435,12 @@ export class VerificationRepository {
           ':creating': 'creating',
         },
       }),
-      this.#deleteItem(id, 'CREATE'),
+      this.#deleteItem(id, SORT_KEY.createInputs),
     ]);
     if (!written)
-      await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: itemKey(id, 'CREATE') }));
+      await this.#db.send(
+        new DeleteCommand({ TableName: this.#table, Key: itemKey(id, SORT_KEY.createInputs) }),
+      );
     return written;
   }
 
@@ -565,7 +597,7 @@ export class VerificationRepository {
   async recordFailureReason(id: string, reason: string): Promise<void> {
     await this.#updateMeta(id, {
       set: 'SET failureReason = :reason, updatedAt = :now',
-      condition: `attribute_exists(pk) AND ${NOT_DELETED}`,
+      condition: `${EXISTS} AND ${NOT_DELETED}`,
       values: { ':reason': reason },
     });
   }
@@ -627,7 +659,9 @@ export class VerificationRepository {
   }
 
   async getResult(id: string): Promise<CachedResult | undefined> {
-    const out = await this.#db.send(new GetCommand({ TableName: this.#table, Key: itemKey(id, 'RESULT') }));
+    const out = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: itemKey(id, SORT_KEY.result) }),
+    );
     if (!out.Item) return undefined;
     return {
       transaction: out.Item.transaction as BerbixTransaction,
@@ -650,7 +684,7 @@ export class VerificationRepository {
   async markImagesDeleted(id: string): Promise<boolean> {
     const updated = await this.#updateMeta(id, {
       set: 'SET imagesDeletedAt = :now, updatedAt = :now REMOVE acceptedKeys.document_front, acceptedKeys.document_back',
-      condition: `attribute_exists(pk) AND ${NOT_DELETED}`,
+      condition: `${EXISTS} AND ${NOT_DELETED}`,
       values: {},
     });
     return updated !== undefined;
@@ -677,7 +711,7 @@ export class VerificationRepository {
           // `done` holds only while no transaction appears: a create finishing meanwhile makes it pending.
           condition:
             berbixDeletion === 'pending'
-              ? `attribute_exists(pk) AND ${NOT_DELETED}`
+              ? `${EXISTS} AND ${NOT_DELETED}`
               : '#status = :seen AND attribute_not_exists(berbixTransactionId)',
           values: {
             ':none': [],
@@ -686,9 +720,9 @@ export class VerificationRepository {
             ...(berbixDeletion === 'pending' ? {} : { ':seen': current.status }),
           },
         }),
-        this.#deleteItem(id, 'RESULT'),
-        this.#deleteItem(id, 'CREATE'),
-        ...(berbixDeletion === 'done' ? [this.#deleteItem(id, 'TOKENS')] : []),
+        this.#deleteItem(id, SORT_KEY.result),
+        this.#deleteItem(id, SORT_KEY.createInputs),
+        ...(berbixDeletion === 'done' ? [this.#deleteItem(id, SORT_KEY.tokens)] : []),
       ]);
       if (written) return this.get(id);
       if (attempt >= 5) throw new Error('The verification kept changing while it was being deleted');
@@ -718,7 +752,7 @@ export class VerificationRepository {
           ...(failed ? { ':reason': outcome.reason, ':done': 'done' } : {}),
         },
       }),
-      ...(failed && outcome.keepTokens ? [] : [this.#deleteItem(id, 'TOKENS')]),
+      ...(failed && outcome.keepTokens ? [] : [this.#deleteItem(id, SORT_KEY.tokens)]),
     ]);
     return written;
   }
@@ -737,8 +771,8 @@ export class VerificationRepository {
       {
         Put: {
           TableName: this.#table,
-          Item: { ...webhookKey(deliveryId), ttl: expiresAtSeconds },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          Item: { ...webhookKey(deliveryId), [TTL_ATTRIBUTE]: expiresAtSeconds },
+          ConditionExpression: IS_NEW,
         },
       },
       this.#metaItem(verificationId, {
@@ -761,12 +795,14 @@ export class VerificationRepository {
       new QueryCommand({
         TableName: this.#table,
         IndexName: BERBIX_TRANSACTION_INDEX,
-        KeyConditionExpression: 'berbixTransactionId = :tx',
+        KeyConditionExpression: `${BERBIX_TRANSACTION_ATTRIBUTE} = :tx`,
         ExpressionAttributeValues: { ':tx': transactionId },
         Limit: 1,
       }),
     );
-    const pk = out.Items?.[0]?.pk;
-    return typeof pk === 'string' && pk.startsWith('V#') ? pk.slice(2) : undefined;
+    const pk = out.Items?.[0]?.[PK];
+    return typeof pk === 'string' && pk.startsWith(KEY_PREFIX.verification)
+      ? pk.slice(KEY_PREFIX.verification.length)
+      : undefined;
   }
 }

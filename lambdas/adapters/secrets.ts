@@ -1,21 +1,17 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { loadOnce } from './once';
 
 export interface BerbixSecrets {
   apiSecret: string;
   webhookSecret?: string;
 }
 
-const cache = new Map<string, Promise<BerbixSecrets>>();
-
-/** The Berbix secret JSON, read once per cold start (per secret) and cached; a failed read is retried next time. */
-export function getBerbixSecrets(client: SecretsManagerClient, secretArn: string): Promise<BerbixSecrets> {
-  let pending = cache.get(secretArn);
-  if (!pending) {
-    pending = readSecrets(client, secretArn);
-    cache.set(secretArn, pending);
-    pending.catch(() => cache.delete(secretArn));
-  }
-  return pending;
+/** The Berbix secret JSON, read on first use and kept for the function's life; a failed read is retried. */
+export function berbixSecretsReader(
+  client: SecretsManagerClient,
+  secretArn: string,
+): () => Promise<BerbixSecrets> {
+  return loadOnce(() => readSecrets(client, secretArn));
 }
 
 async function readSecrets(client: SecretsManagerClient, secretArn: string): Promise<BerbixSecrets> {
@@ -31,9 +27,4 @@ async function readSecrets(client: SecretsManagerClient, secretArn: string): Pro
   return typeof webhookSecret === 'string' && webhookSecret !== ''
     ? { apiSecret, webhookSecret }
     : { apiSecret };
-}
-
-/** For tests: forget what was read. */
-export function clearSecretsCache(): void {
-  cache.clear();
 }

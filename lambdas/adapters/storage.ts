@@ -6,13 +6,6 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-
-export interface PresignedUpload {
-  url: string;
-  fields: Record<string, string>;
-  expiresAt: string;
-}
 
 const isMissing = (error: unknown): boolean => {
   const name = (error as { name?: string })?.name;
@@ -55,31 +48,6 @@ export class UploadStore {
   }
 
   /**
-   * A browser form upload for exactly `key`: 1..maxBytes bytes, exactly `contentType`, valid
-   * for `expiresSeconds`.
-   */
-  async presignUpload(input: {
-    key: string;
-    contentType: string;
-    maxBytes: number;
-    expiresSeconds: number;
-    now?: Date;
-  }): Promise<PresignedUpload> {
-    const now = input.now ?? new Date();
-    const { url, fields } = await createPresignedPost(this.#s3, {
-      Bucket: this.#bucket,
-      Key: input.key,
-      Conditions: [
-        ['content-length-range', 1, input.maxBytes],
-        ['eq', '$Content-Type', input.contentType],
-      ],
-      Fields: { 'Content-Type': input.contentType },
-      Expires: input.expiresSeconds,
-    });
-    return { url, fields, expiresAt: new Date(now.getTime() + input.expiresSeconds * 1000).toISOString() };
-  }
-
-  /**
    * The object's bytes, or undefined when it does not exist (deleted meanwhile). Read into one
    * buffer of the object's Content-Length as the body arrives: no list of chunks joined at the
    * end, so a 20 MiB image costs 20 MiB.
@@ -106,14 +74,21 @@ export class UploadStore {
     );
   }
 
-  async copy(fromKey: string, toKey: string): Promise<void> {
-    await this.#s3.send(
-      new CopyObjectCommand({
-        Bucket: this.#bucket,
-        Key: toKey,
-        CopySource: `${this.#bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`,
-      }),
-    );
+  /** Copies an object; false when the source does not exist (deleted meanwhile). */
+  async copy(fromKey: string, toKey: string): Promise<boolean> {
+    try {
+      await this.#s3.send(
+        new CopyObjectCommand({
+          Bucket: this.#bucket,
+          Key: toKey,
+          CopySource: `${this.#bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
   }
 
   async delete(key: string): Promise<void> {

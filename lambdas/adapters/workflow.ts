@@ -4,6 +4,7 @@ import {
   StopExecutionCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import { FLOW_ERRORS } from '../contract/task-errors';
 
 export interface ExecutionInput {
   verificationId: string;
@@ -67,7 +68,7 @@ export class Workflow {
       await this.#sfn.send(
         new StopExecutionCommand({
           executionArn: executionArn(this.#stateMachineArn, verificationId),
-          error: 'VerificationDeleted',
+          error: FLOW_ERRORS.verificationDeleted,
           cause,
         }),
       );

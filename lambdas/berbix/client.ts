@@ -2,7 +2,8 @@
  * Typed client for Berbix's API-only flow over the global `fetch`. No AWS here.
  * Retry and token rules are documented in docs/berbix-client.md.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
+import { DEFAULT_BERBIX_API_URL } from '../contract/berbix';
 import {
   BerbixAuthError,
   BerbixConflictError,
@@ -107,7 +108,7 @@ interface NetworkOutcome {
 type Outcome = { kind: 'response'; status: number; headers: Headers; text: string } | NetworkOutcome;
 
 const DEFAULTS = {
-  baseUrl: 'https://api.berbix.com',
+  baseUrl: DEFAULT_BERBIX_API_URL,
   timeoutMs: 15_000,
   maxAttempts: 4,
   baseDelayMs: 250,
@@ -374,7 +375,7 @@ export class BerbixClient {
 
   // ---- tokens ------------------------------------------------------------------------------
 
-  #toTokens(parsed: z.infer<typeof tokenResponse>, refreshToken: string): BerbixTokens {
+  #toTokens(parsed: z.output<typeof tokenResponse>, refreshToken: string): BerbixTokens {
     return {
       transactionId: parsed.transaction_id,
       accessToken: parsed.access_token,
@@ -438,9 +439,9 @@ export class BerbixClient {
   // ---- transport ---------------------------------------------------------------------------
 
   /** Sends with retries, then maps the final response to a value or a typed error. */
-  async #call<S extends z.ZodType>(spec: RequestSpec, schema: S, call: CallContext): Promise<z.output<S>>;
+  async #call<S extends z.ZodMiniType>(spec: RequestSpec, schema: S, call: CallContext): Promise<z.output<S>>;
   async #call(spec: RequestSpec, schema: null, call: CallContext): Promise<void>;
-  async #call(spec: RequestSpec, schema: z.ZodType | null, call: CallContext): Promise<unknown> {
+  async #call(spec: RequestSpec, schema: z.ZodMiniType | null, call: CallContext): Promise<unknown> {
     const deadline = call.deadline ?? this.#now() + this.#retry.maxTotalMs;
     const attemptTimeoutMs = call.timeoutMs ?? this.#timeoutMs;
     // Serialised once; a streamed body is a new stream per attempt (a sent stream cannot be re-read).
@@ -529,7 +530,7 @@ export class BerbixClient {
   #parseSuccess(
     spec: RequestSpec,
     outcome: Extract<Outcome, { kind: 'response' }>,
-    schema: z.ZodType | null,
+    schema: z.ZodMiniType | null,
     attempt: number,
   ): unknown {
     if (schema === null) return undefined;

@@ -1,50 +1,55 @@
 /** Runtime shapes of Berbix's responses (tolerant of nulls and unknown keys, strict on what we route on). */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ISSUES, NEXT_STEPS } from './types';
 import type { BerbixTransaction, TransactionField, UploadOutcome } from './types';
 
 /** `null` and absent are the same thing on the wire (Java's SDK sends nulls). */
-const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
+const optional = <T extends z.ZodMiniType>(schema: T) =>
+  z.pipe(
+    z.nullish(schema),
+    z.transform((v: z.output<T> | null | undefined) => v ?? undefined),
+  );
 const optionalString = optional(z.string());
-const integer = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);
-const text = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+const integer = z.union([z.int(), z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number))]);
+const text = z.pipe(z.union([z.string(), z.number(), z.boolean()]), z.transform(String));
 
 // Tokens end up in an Authorization header: visible ASCII only.
-const token = z.string().regex(/^[\x21-\x7e]+$/);
+const token = z.string().check(z.regex(/^[\x21-\x7e]+$/));
 
 export const tokenResponse = z.object({
   transaction_id: integer,
   access_token: token,
   client_token: token,
   refresh_token: optional(token),
-  expires_in: optional(z.number().nonnegative()),
+  expires_in: optional(z.number().check(z.gte(0))),
   first_step: optional(z.enum(NEXT_STEPS)),
 });
-export type TokenResponse = z.infer<typeof tokenResponse>;
 
-const issueDetails = z
-  .object({
-    unsupported_id_type: optional(z.object({ visa_page_of_passport: optional(z.boolean()) })),
-  })
-  .nullish()
-  .transform((d) => {
+const issueDetails = z.pipe(
+  z.nullish(
+    z.object({
+      unsupported_id_type: optional(z.object({ visa_page_of_passport: optional(z.boolean()) })),
+    }),
+  ),
+  z.transform((d) => {
     const out: UploadOutcome['issueDetails'] = {};
     if (d?.unsupported_id_type) {
       const visa = d.unsupported_id_type.visa_page_of_passport;
       out.unsupported_id_type = visa === undefined ? {} : { visa_page_of_passport: visa };
     }
     return out;
-  });
+  }),
+);
 
 const knownIssues: ReadonlySet<string> = new Set(ISSUES);
 
-export const uploadResponse = z
-  .object({
+export const uploadResponse = z.pipe(
+  z.object({
     next_step: z.enum(NEXT_STEPS),
     issues: optional(z.array(z.string())),
     issue_details: issueDetails,
-  })
-  .transform((r): UploadOutcome => {
+  }),
+  z.transform((r): UploadOutcome => {
     const all = r.issues ?? [];
     const outcome: UploadOutcome = {
       nextStep: r.next_step,
@@ -54,25 +59,32 @@ export const uploadResponse = z
     const unknown = all.filter((i) => !knownIssues.has(i));
     if (unknown.length > 0) outcome.unrecognizedIssues = unknown;
     return outcome;
-  });
+  }),
+);
 
 const fieldSource = z.object({ value: optional(text), type: optionalString, confidence: optionalString });
 
 const field = z.object({
   value: text,
   confidence: optionalString,
-  sources: optional(z.array(fieldSource)).transform((s) => s ?? []),
+  sources: z.pipe(
+    optional(z.array(fieldSource)),
+    z.transform((s) => s ?? []),
+  ),
 });
 
 // A field without a usable value is dropped instead of failing the whole result.
-const fields = optional(z.record(z.string(), z.unknown())).transform((raw) => {
-  const out: Record<string, TransactionField> = {};
-  for (const [name, candidate] of Object.entries(raw ?? {})) {
-    const parsed = field.safeParse(candidate);
-    if (parsed.success) out[name] = stripUndefined(parsed.data) as TransactionField;
-  }
-  return out;
-});
+const fields = z.pipe(
+  optional(z.record(z.string(), z.unknown())),
+  z.transform((raw) => {
+    const out: Record<string, TransactionField> = {};
+    for (const [name, candidate] of Object.entries(raw ?? {})) {
+      const parsed = field.safeParse(candidate);
+      if (parsed.success) out[name] = stripUndefined(parsed.data) as TransactionField;
+    }
+    return out;
+  }),
+);
 
 const image = z.object({
   full_image: optionalString,
@@ -80,13 +92,16 @@ const image = z.object({
   face_image: optionalString,
 });
 
-export const transactionResponse = z
-  .object({
+export const transactionResponse = z.pipe(
+  z.object({
     id: integer,
     entity: optionalString,
     customer_uid: text,
     action: optionalString,
-    flags: optional(z.array(z.string())).transform((f) => f ?? []),
+    flags: z.pipe(
+      optional(z.array(z.string())),
+      z.transform((f) => f ?? []),
+    ),
     fields,
     images: optional(
       z.object({
@@ -96,15 +111,17 @@ export const transactionResponse = z
         liveness: optional(image),
       }),
     ),
-    duplicates: optional(z.array(z.object({ customer_uid: text, transaction_id: integer }))).transform(
-      (d) => d ?? [],
+    duplicates: z.pipe(
+      optional(z.array(z.object({ customer_uid: text, transaction_id: integer }))),
+      z.transform((d) => d ?? []),
     ),
     dashboard_url: optionalString,
     created_at: optionalString,
     completed_at: optionalString,
     implementation_info: optionalString,
-  })
-  .transform((t) => stripUndefined(t) as BerbixTransaction);
+  }),
+  z.transform((t) => stripUndefined(t) as BerbixTransaction),
+);
 
 /** Berbix's error body: `{code, readable?, message}`, plus `next_step` on a 409. */
 export const errorBody = z.object({
@@ -129,7 +146,7 @@ function stripUndefined<T>(value: T): T {
 }
 
 /** The paths of what failed, never the values (they may be personal data). */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: { issues: readonly { path: readonly PropertyKey[] }[] }): string {
   const paths = error.issues.map((i) => (i.path.length ? i.path.join('.') : '(root)'));
   return `unexpected response shape at ${[...new Set(paths)].slice(0, 5).join(', ')}`;
 }

@@ -1,3 +1,5 @@
+import { CODED_TASK_ERRORS, FLOW_ERRORS, TASK_ERRORS } from '../contract/task-errors';
+
 /**
  * Every `failure_reason` a verification can be closed with, as the pattern of its code. The keys
  * are the codes as docs/operations.md lists them (a unit test holds both lists together).
@@ -36,9 +38,6 @@ export function isFailureReason(code: unknown): code is string {
   return typeof code === 'string' && Object.values(FAILURE_REASONS).some((pattern) => pattern.test(code));
 }
 
-/** Task errors whose message is the reason code (see `BerbixTransientError` and friends). */
-const CODED_ERRORS = new Set(['BerbixTransientError', 'BerbixPermanentError', 'FlowFailedError']);
-
 /** A Lambda error's message from a Step Functions `Cause`: `{"errorType","errorMessage",…}` as JSON. */
 function messageOf(cause: unknown): unknown {
   if (typeof cause !== 'string') return undefined;
@@ -56,12 +55,12 @@ function messageOf(cause: unknown): unknown {
 export function reasonForTaskError(error: unknown): string {
   const { Error: name, Cause: cause } = (error ?? {}) as { Error?: unknown; Cause?: unknown };
   if (typeof name !== 'string') return 'task_failed';
-  if (CODED_ERRORS.has(name)) {
+  if (CODED_TASK_ERRORS.has(name)) {
     const message = messageOf(cause);
     return isFailureReason(message) ? message : 'task_failed';
   }
-  if (name === 'UnsupportedNextStep') return 'unsupported_next_step';
-  if (name === 'AwsTransientError') return 'aws_unavailable';
+  if (name === FLOW_ERRORS.unsupportedNextStep) return 'unsupported_next_step';
+  if (name === TASK_ERRORS.awsTransient) return 'aws_unavailable';
   if (name.startsWith('Lambda.')) return 'lambda_unavailable';
   return 'task_failed';
 }

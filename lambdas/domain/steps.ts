@@ -11,13 +11,6 @@ export type DocumentStep = (typeof DOCUMENT_STEPS)[number];
 export const UPLOAD_STEPS = ['document_front', 'document_back', 'id_scan'] as const;
 export type UploadStep = (typeof UPLOAD_STEPS)[number];
 
-/** Where the state machine goes for a `next_step` (mirrors the `RouteNextStep` Choice state). */
-export type Route = 'AwaitDocumentFront' | 'AwaitDocumentBack' | 'FetchResult' | 'Unsupported';
-
-export function isNextStep(value: unknown): value is NextStep {
-  return typeof value === 'string' && (NEXT_STEPS as readonly string[]).includes(value);
-}
-
 export function isDocumentStep(value: unknown): value is DocumentStep {
   return typeof value === 'string' && (DOCUMENT_STEPS as readonly string[]).includes(value);
 }
@@ -36,20 +29,6 @@ export function documentStepFor(nextStep: NextStep): DocumentStep | undefined {
 
 export function nextStepFor(step: DocumentStep): NextStep {
   return step === 'document_front' ? 'upload_document_front' : 'upload_document_back';
-}
-
-/** Selfie steps are not part of this deployment's templates; they end the verification as failed. */
-export function routeNextStep(nextStep: NextStep): Route {
-  switch (nextStep) {
-    case 'upload_document_front':
-      return 'AwaitDocumentFront';
-    case 'upload_document_back':
-      return 'AwaitDocumentBack';
-    case 'done':
-      return 'FetchResult';
-    default:
-      return 'Unsupported';
-  }
 }
 
 /**

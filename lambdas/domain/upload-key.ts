@@ -1,3 +1,4 @@
+import { UPLOADS_PREFIX } from '../contract/bucket';
 import { isVerificationId } from './ids';
 import type { UploadStep } from './steps';
 
@@ -14,12 +15,10 @@ export interface UploadKey {
 const KEY_PATTERN =
   /^uploads\/(vrf_[a-z2-7]{26})\/(document_front|document_back|id_scan)\/([1-9][0-9]{0,5})-([0-9a-f]{16})\.(jpg|png|pdf417)$/;
 
-export const UPLOAD_PREFIX = 'uploads/';
-
 /** Everything stored for one verification lives under this prefix. */
 export function verificationPrefix(verificationId: string): string {
   if (!isVerificationId(verificationId)) throw new Error('invalid verification id');
-  return `${UPLOAD_PREFIX}${verificationId}/`;
+  return `${UPLOADS_PREFIX}${verificationId}/`;
 }
 
 function extensionFits(step: UploadStep, ext: UploadExtension): boolean {
@@ -50,15 +49,4 @@ export function parseUploadKey(key: string): UploadKey | undefined {
 
 export function extensionForContentType(contentType: 'image/jpeg' | 'image/png'): 'jpg' | 'png' {
   return contentType === 'image/png' ? 'png' : 'jpg';
-}
-
-export function contentTypeForExtension(ext: UploadExtension): string {
-  switch (ext) {
-    case 'jpg':
-      return 'image/jpeg';
-    case 'png':
-      return 'image/png';
-    default:
-      return 'application/octet-stream';
-  }
 }

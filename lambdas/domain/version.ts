@@ -4,7 +4,7 @@
  * Pure: no AWS, no I/O.
  */
 import { createHash } from 'node:crypto';
-import type { VerificationView } from './api';
+import type { VerificationView } from './view';
 
 /** The longest a read may wait for a change: well under API Gateway's 30 s integration timeout. */
 export const MAX_WAIT_SECONDS = 20;

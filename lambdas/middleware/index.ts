@@ -6,7 +6,7 @@ import type {
   APIGatewayProxyResultV2,
   Context,
 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { authContext, type AuthContext, type AuthScopes } from './auth-context';
 import { errorHandler } from './error-handler';
 import { jsonBody } from './json-body';
@@ -18,7 +18,7 @@ export { errorHandler, jsonResponse } from './error-handler';
 export { HttpError, notFound } from './http-error';
 export { jsonBody, rawBody } from './json-body';
 export { errorSummary, logger } from './logger';
-export { AWS_TRANSIENT_ERROR, isTransientAwsError, transientAwsErrors } from './transient-aws-errors';
+export { isTransientAwsError, transientAwsErrors } from './transient-aws-errors';
 
 export type ApiEvent<TBody = undefined> = APIGatewayProxyEventV2WithJWTAuthorizer & {
   auth: AuthContext;
@@ -30,9 +30,12 @@ export type ApiResult = Exclude<APIGatewayProxyResultV2, string>;
 type AnyMiddleware = MiddlewareObj<any, any>;
 
 /** An authenticated JSON route: logger context, error shape, auth context and (optionally) a body schema. */
-export function apiHandler<S extends z.ZodType | undefined = undefined>(
+export function apiHandler<S extends z.ZodMiniType | undefined = undefined>(
   options: { scopes: AuthScopes; body?: S },
-  fn: (event: ApiEvent<S extends z.ZodType ? z.infer<S> : undefined>, context: Context) => Promise<ApiResult>,
+  fn: (
+    event: ApiEvent<S extends z.ZodMiniType ? z.output<S> : undefined>,
+    context: Context,
+  ) => Promise<ApiResult>,
 ): (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<ApiResult> {
   const middlewares: AnyMiddleware[] = [
     injectLambdaContext(logger, { resetKeys: true }),

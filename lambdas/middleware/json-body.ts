@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { HttpError } from './http-error';
 
 /** The request body as text, whether API Gateway base64-encoded it or not. */
@@ -13,9 +13,9 @@ export function rawBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64En
  * Parses the JSON body and validates it with `schema`; the result is `event.parsedBody`.
  * Problems are a 400 `invalid_request` listing each path and message (never the values sent).
  */
-export function jsonBody<S extends z.ZodType>(
+export function jsonBody<S extends z.ZodMiniType>(
   schema: S,
-): MiddlewareObj<APIGatewayProxyEventV2 & { parsedBody?: z.infer<S> }> {
+): MiddlewareObj<APIGatewayProxyEventV2 & { parsedBody?: z.output<S> }> {
   return {
     before: (request) => {
       const text = rawBody(request.event);

@@ -1,7 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
-
-/** The error name the state machine retries for AWS faults that outlasted the SDK's own retries. */
-export const AWS_TRANSIENT_ERROR = 'AwsTransientError';
+import { TASK_ERRORS } from '../contract/task-errors';
 
 interface SdkErrorShape {
   $fault?: 'client' | 'server';
@@ -41,7 +39,7 @@ export function transientAwsErrors(): MiddlewareObj {
   return {
     onError: (request) => {
       const { error } = request;
-      if (error && isTransientAwsError(error)) error.name = AWS_TRANSIENT_ERROR;
+      if (error && isTransientAwsError(error)) error.name = TASK_ERRORS.awsTransient;
     },
   };
 }

@@ -23,6 +23,12 @@ export interface BerbixDeletionWorkflowProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+
+  /**
+   * Name of the execution log group.
+   * @default `/aws/vendedlogs/states/<stack name>-berbix-deletion`
+   */
+  readonly logGroupName?: string;
 }
 
 /**
@@ -40,7 +46,8 @@ export class BerbixDeletionWorkflow extends Construct {
     const { deleteTransaction, logRetention = RetentionDays.ONE_MONTH } = props;
 
     this.logGroup = new LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-berbix-deletion`,
+      logGroupName:
+        props.logGroupName ?? `/aws/vendedlogs/states/${Stack.of(this).stackName}-berbix-deletion`,
       retention: logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -6,6 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { DEFAULT_SCOPES } from '../../lambdas/contract';
 import { acknowledge } from './verification-function';
 
 /** Who may call a route. */
@@ -86,15 +87,18 @@ export class VerificationApi extends Construct {
   constructor(scope: Construct, id: string, props: VerificationApiProps) {
     super(scope, id);
     const {
-      clientScope = 'verifications/client',
-      backendScope = 'verifications/backend',
+      clientScope = DEFAULT_SCOPES.client,
+      backendScope = DEFAULT_SCOPES.backend,
       allowedOrigins = [],
       throttling = {},
       logRetention = RetentionDays.ONE_MONTH,
     } = props;
-    if (!URL.canParse(props.jwtIssuer)) throw new Error(`jwtIssuer must be a URL, got ${props.jwtIssuer}`);
+    // Deploy-time values (tokens) are left to API Gateway to check.
+    if (!Token.isUnresolved(props.jwtIssuer) && !URL.canParse(props.jwtIssuer))
+      throw new Error(`jwtIssuer must be a URL, got ${props.jwtIssuer}`);
     if (props.jwtAudience.length === 0) throw new Error('jwtAudience must name at least one audience');
-    if (clientScope === backendScope) throw new Error('clientScope and backendScope must differ');
+    if (!Token.isUnresolved(clientScope) && clientScope === backendScope)
+      throw new Error('clientScope and backendScope must differ');
 
     this.authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwtIssuer, {
       jwtAudience: [...props.jwtAudience],

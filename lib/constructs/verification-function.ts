@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import {
   LogLevel,
   NodejsFunction,
@@ -13,13 +14,30 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { Construct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
+import { ENV, LOGGER_ENV, SERVICE_NAME } from '../../lambdas/contract';
 
-/** The repository root: `lambdas/`, `package-lock.json` and `tsconfig.json` live here. */
+/**
+ * The repository root (`lambdas/`, `statemachine/`, `package-lock.json`), or `dist/` of the
+ * installed package, which keeps the same layout (`statemachine/`, `assets/`).
+ */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 /** Where the handler sources live, `lambdas/handlers`. */
 export const DEFAULT_HANDLERS_DIR = path.join(PROJECT_ROOT, 'lambdas', 'handlers');
+
+/**
+ * Where the package build (`npm run build:package`) puts each handler pre-bundled:
+ * `assets/<handler path>/index.js`. Only the installed package has it; in this repository the
+ * functions are bundled from `lambdas/handlers` at synth.
+ */
+export const PREBUNDLED_DIR = path.join(PROJECT_ROOT, 'assets');
+
+/** The pre-bundled code of a handler, when this is the installed package. */
+function prebundledCode(handlerPath: string): Code | undefined {
+  const dir = path.join(PREBUNDLED_DIR, handlerPath);
+  return existsSync(path.join(dir, 'index.js')) ? Code.fromAsset(dir) : undefined;
+}
 
 export interface VerificationFunctionProps extends Omit<
   NodejsFunctionProps,
@@ -29,8 +47,8 @@ export interface VerificationFunctionProps extends Omit<
   readonly handlerPath: string;
 
   /**
-   * Folder holding the handler sources.
-   * @default `lambdas/handlers` of this repository
+   * Folder holding the handler sources, bundled at synth.
+   * @default the pre-bundled code of the installed package, else `lambdas/handlers` of this repository
    */
   readonly handlersDir?: string;
 
@@ -93,8 +111,10 @@ export type KeyUser = 'dynamodb' | 's3' | 'secretsmanager' | 'sqs';
 
 /**
  * A Lambda function with the house defaults: Node.js 22 on ARM64, bundled by the local esbuild
- * with the AWS SDK inside (pinned versions, no reliance on the runtime's copy), source maps,
- * active X-Ray tracing, JSON logs into its own log group with a retention, Powertools settings.
+ * with the AWS SDK inside (pinned versions, no reliance on the runtime's copy) — at synth from this
+ * repository's sources, or ahead of time by the package build with the same settings — without
+ * source maps (docs/benchmarks.md: they cost every cold start and the first stack trace), active
+ * X-Ray tracing, JSON logs into its own log group with a retention, Powertools settings.
  * `memorySize` defaults to 256 MB and `timeout` to 15 s; both can be overridden.
  *
  * The role starts empty (no `AWSLambdaBasicExecutionRole`, whose `logs:CreateLogGroup` on `*`
@@ -111,10 +131,10 @@ export class VerificationFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: VerificationFunctionProps) {
     const {
       handlerPath,
-      handlersDir = DEFAULT_HANDLERS_DIR,
+      handlersDir,
       logRetention = RetentionDays.ONE_MONTH,
       logRemovalPolicy = RemovalPolicy.DESTROY,
-      serviceName = 'berbix-serverless',
+      serviceName = SERVICE_NAME,
       logLevel = 'INFO',
       bundling,
       environment,
@@ -133,37 +153,47 @@ export class VerificationFunction extends NodejsFunction {
     });
     logGroup.grantWrite(role);
 
+    const code = handlersDir === undefined ? prebundledCode(handlerPath) : undefined;
+    const entry = path.join(handlersDir ?? DEFAULT_HANDLERS_DIR, `${handlerPath}.ts`);
+    if (!code && !existsSync(entry)) {
+      throw new Error(
+        `${id}: neither the pre-bundled code (${path.join(PREBUNDLED_DIR, handlerPath)}) nor the handler source (${entry}) exists; reinstall berbix-serverless`,
+      );
+    }
     super(scope, id, {
       memorySize: 256,
       timeout: Duration.seconds(15),
       ...rest,
-      entry: path.join(handlersDir, `${handlerPath}.ts`),
-      handler: 'handler',
+      ...(code
+        ? { code, handler: 'index.handler' }
+        : {
+            entry,
+            handler: 'handler',
+            projectRoot: PROJECT_ROOT,
+            depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+            // bin/build-package.ts pre-bundles with the same settings.
+            bundling: {
+              format: OutputFormat.CJS,
+              target: 'node22',
+              sourceMap: false,
+              minify: true,
+              bundleAwsSDK: true,
+              forceDockerBundling: false,
+              logLevel: LogLevel.WARNING,
+              ...bundling,
+            },
+          }),
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       tracing: Tracing.ACTIVE,
       loggingFormat: LoggingFormat.JSON,
       logGroup,
       role,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: {
-        format: OutputFormat.CJS,
-        target: 'node22',
-        sourceMap: true,
-        sourcesContent: false,
-        minify: true,
-        bundleAwsSDK: true,
-        forceDockerBundling: false,
-        logLevel: LogLevel.WARNING,
-        ...bundling,
-      },
       environment: {
-        POWERTOOLS_SERVICE_NAME: serviceName,
-        POWERTOOLS_LOG_LEVEL: logLevel,
+        [LOGGER_ENV.serviceName]: serviceName,
+        [LOGGER_ENV.logLevel]: logLevel,
         // Events carry tokens, presigned fields and personal data: never log them whole.
-        POWERTOOLS_LOGGER_LOG_EVENT: 'false',
-        NODE_OPTIONS: '--enable-source-maps',
+        [LOGGER_ENV.logEvent]: 'false',
         ...environment,
       },
     });
@@ -185,7 +215,7 @@ export class VerificationFunction extends NodejsFunction {
    * Grants the item actions on the table (and Query on the named indexes only), the table key
    * through DynamoDB only, and sets `TABLE_NAME`.
    */
-  bindTable(table: ITable, access: TableAccess, envVarName = 'TABLE_NAME'): this {
+  bindTable(table: ITable, access: TableAccess, envVarName = ENV.tableName): this {
     this.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [...new Set(access.items)].map((a) => `dynamodb:${a}`),
@@ -215,7 +245,7 @@ export class VerificationFunction extends NodejsFunction {
    * Grants each object action on its key pattern (and ListBucket under `listPrefix` only), the
    * bucket key through S3 only (Decrypt to read, GenerateDataKey to write), and sets `BUCKET_NAME`.
    */
-  bindBucket(bucket: IBucket, access: BucketAccess, envVarName = 'BUCKET_NAME'): this {
+  bindBucket(bucket: IBucket, access: BucketAccess, envVarName = ENV.bucketName): this {
     const objectActions: [string | undefined, string][] = [
       [access.get, 's3:GetObject'],
       [access.put, 's3:PutObject'],
@@ -255,7 +285,7 @@ export class VerificationFunction extends NodejsFunction {
    * Grants GetSecretValue on the secret (and its key through Secrets Manager only) and sets
    * `BERBIX_SECRET_ARN`.
    */
-  bindSecret(secret: ISecret, envVarName = 'BERBIX_SECRET_ARN'): this {
+  bindSecret(secret: ISecret, envVarName = ENV.berbixSecretArn): this {
     this.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
     );
@@ -290,18 +320,18 @@ export class VerificationFunction extends NodejsFunction {
 }
 
 /** Acknowledges one cdk-nag finding on `scope` (and its children) with the reason it is acceptable. */
-export function acknowledge(scope: Construct, id: string, reason: string): void {
+export function acknowledge(scope: IConstruct, id: string, reason: string): void {
   Validations.of(scope).acknowledge({ id, reason });
 }
 
 /** The logical id of an L2 construct's CloudFormation resource. */
-export function logicalIdOf(resource: Construct): string {
+export function logicalIdOf(resource: IConstruct): string {
   const cfn = resource.node.defaultChild;
   if (!(cfn instanceof CfnElement)) throw new Error(`${resource.node.path} has no CloudFormation resource`);
   return Stack.of(resource).getLogicalId(cfn);
 }
 
 /** How cdk-nag prints a resource's `Arn` attribute in a finding, e.g. `<Bucket83908E77.Arn>`. */
-function arnToken(resource: Construct): string {
+function arnToken(resource: IConstruct): string {
   return `<${logicalIdOf(resource)}.Arn>`;
 }

@@ -1,17 +1,21 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
+import {
+  BERBIX_TRANSACTION_ATTRIBUTE,
+  BERBIX_TRANSACTION_INDEX,
+  TABLE_KEY,
+  TTL_ATTRIBUTE,
+  UPLOADS_PREFIX,
+} from '../../lambdas/contract';
 import { acknowledge } from './verification-function';
 
-/** The S3 key prefix of raw uploads; the bucket notifies only for keys under it. */
-export const UPLOADS_PREFIX = 'uploads/';
-
-/** Name of the GSI that maps a Berbix transaction id back to its verification (for webhooks). */
-export const BERBIX_TRANSACTION_INDEX = 'byBerbixTransaction';
+// The stack builds what the functions read (the prefix, the index): both come from the contract.
+export { BERBIX_TRANSACTION_INDEX, UPLOADS_PREFIX };
 
 export interface VerificationStorageProps {
   /**
@@ -33,19 +37,31 @@ export interface VerificationStorageProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * A key of your own for the uploads bucket, the table and the generated secret.
+   * @default - a new key with rotation on
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * A Berbix secret of your own (`{"apiSecret","webhookSecret"}`).
+   * @default - a new secret, encrypted with the key, to be filled after deploy
+   */
+  readonly berbixSecret?: secretsmanager.ISecret;
 }
 
 /**
- * Where verification data lives, all encrypted with one customer-managed KMS key:
- * the uploads bucket (with its server-access-log bucket), the verifications table and the
- * Berbix secret.
+ * Where verification data lives, all encrypted with one customer-managed KMS key (made here
+ * unless one is given): the uploads bucket (with its server-access-log bucket), the verifications
+ * table and the Berbix secret (made here unless one is given).
  */
 export class VerificationStorage extends Construct {
-  public readonly key: kms.Key;
+  public readonly key: kms.IKey;
   public readonly bucket: s3.Bucket;
   public readonly accessLogsBucket: s3.Bucket;
   public readonly table: dynamodb.Table;
-  public readonly secret: secretsmanager.Secret;
+  public readonly secret: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: VerificationStorageProps = {}) {
     super(scope, id);
@@ -62,7 +78,7 @@ export class VerificationStorage extends Construct {
     }
     for (const origin of allowedOrigins) {
       // A wildcard would let any site drive uploads with a leaked presigned form.
-      if (!/^https?:\/\/[^/*\s]+$/.test(origin))
+      if (!Token.isUnresolved(origin) && !/^https?:\/\/[^/*\s]+$/.test(origin))
         throw new Error(`allowedOrigins: not an exact origin: ${origin}`);
     }
 
@@ -70,11 +86,13 @@ export class VerificationStorage extends Construct {
     // buckets can disable ACLs entirely (the flag is scoped to this construct, not the app).
     this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
 
-    this.key = new kms.Key(this, 'Key', {
-      description: 'berbix-serverless: encrypts uploads, verifications, the Berbix secret and the DLQ',
-      enableKeyRotation: true,
-      removalPolicy,
-    });
+    this.key =
+      props.encryptionKey ??
+      new kms.Key(this, 'Key', {
+        description: 'berbix-serverless: encrypts uploads, verifications, the Berbix secret and the DLQ',
+        enableKeyRotation: true,
+        removalPolicy,
+      });
 
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
       // S3 server access logs can only be delivered to SSE-S3 buckets.
@@ -113,23 +131,27 @@ export class VerificationStorage extends Construct {
     });
 
     this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: TABLE_KEY.partition, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE_KEY.sort, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'ttl',
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       removalPolicy,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: BERBIX_TRANSACTION_INDEX,
-      partitionKey: { name: 'berbixTransactionId', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: BERBIX_TRANSACTION_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
       // Keys only: the webhook needs the verification's pk, not its (personal) attributes.
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
 
-    this.secret = new secretsmanager.Secret(this, 'BerbixSecret', {
+    this.secret = props.berbixSecret ?? this.newSecret(removalPolicy);
+  }
+
+  private newSecret(removalPolicy: RemovalPolicy): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'BerbixSecret', {
       description:
         'Berbix credentials, JSON {"apiSecret","webhookSecret"}. Set both from the Berbix dashboard after deploy ' +
         '(aws secretsmanager put-secret-value); the generated webhookSecret is only a placeholder.',
@@ -143,9 +165,10 @@ export class VerificationStorage extends Construct {
       removalPolicy,
     });
     acknowledge(
-      this.secret,
+      secret,
       'AwsSolutions-SMG4',
       'Berbix issues the API and webhook secrets in its dashboard; they cannot be rotated by a Lambda, only by the operator.',
     );
+    return secret;
   }
 }

@@ -5,6 +5,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { TASK_ERRORS } from '../../lambdas/contract';
 import { acknowledge, logicalIdOf, PROJECT_ROOT } from './verification-function';
 
 /** The state machine definition, `statemachine/verification.asl.json`. */
@@ -92,7 +93,7 @@ function withBerbixRetry(definition: string, retry: BerbixRetryProps): string {
   const parsed = JSON.parse(definition) as { States: Record<string, { Retry?: Retrier[] }> };
   for (const state of Object.values(parsed.States)) {
     state.Retry = state.Retry?.map((r) =>
-      r.ErrorEquals.includes('BerbixTransientError')
+      r.ErrorEquals.includes(TASK_ERRORS.berbixTransient)
         ? {
             ErrorEquals: r.ErrorEquals,
             IntervalSeconds: interval,
@@ -134,6 +135,13 @@ export interface VerificationWorkflowProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly logRemovalPolicy?: RemovalPolicy;
+
+  /**
+   * Name of the execution log group; under `/aws/vendedlogs/` CloudWatch needs no per-group
+   * resource policy (their size is capped per account).
+   * @default `/aws/vendedlogs/states/<stack name>-verification`
+   */
+  readonly logGroupName?: string;
 }
 
 /**
@@ -155,8 +163,7 @@ export class VerificationWorkflow extends Construct {
     } = props;
 
     this.logGroup = new LogGroup(this, 'Logs', {
-      // Under /aws/vendedlogs/ CloudWatch needs no per-group resource policy (their size is capped per account).
-      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-verification`,
+      logGroupName: props.logGroupName ?? `/aws/vendedlogs/states/${Stack.of(this).stackName}-verification`,
       retention: logRetention,
       removalPolicy: logRemovalPolicy,
     });

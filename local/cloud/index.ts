@@ -323,6 +323,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           return { status: 202, body: { redelivered: record.eventName } };
         },
         'GET /_local/events': async () => ({ status: 200, body: { events } }),
+        // Every object an ObjectCreated event was raised for since start, deleted ones included.
+        'GET /_local/s3/objects': async () => ({
+          status: 200,
+          body: {
+            objects: [...lastRecord.values()].map((r) => ({
+              bucket: r.s3.bucket.name,
+              key: decodeS3Key(r.s3.object.key),
+              size: r.s3.object.size,
+              eTag: r.s3.object.eTag,
+              eventTime: r.eventTime,
+            })),
+          },
+        }),
       },
       log: (l) => logLines(`[http] ${l}`),
     });

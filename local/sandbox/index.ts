@@ -191,6 +191,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       case 'GET /_sandbox/webhooks':
         return { status: 200, body: { deliveries: webhooks.log() } };
+      // Every token ever issued, so a test can look for them where they must never be (the leak scan).
+      case 'GET /_sandbox/issued-tokens':
+        return {
+          status: 200,
+          body: {
+            tokens: tokens
+              .entries()
+              .map(([token, { kind, transactionId }]) => ({ token, kind, transactionId })),
+          },
+        };
     }
     const imageKey = /^\/_sandbox\/images\/([\w-]+)$/.exec(path)?.[1];
     const image = req.method === 'GET' && imageKey ? api.image(imageKey) : undefined;

@@ -14,7 +14,6 @@ describe('stack props from CDK context', () => {
         berbixApiUrl: 'https://api.berbix.com',
         jwtAudience: ['berbix-serverless'],
         allowedOrigins: [],
-        dataRetentionDays: 30,
         logRetention: RetentionDays.ONE_MONTH,
         throttling: { rateLimit: 50, burstLimit: 100 },
         removalPolicy: RemovalPolicy.RETAIN,
@@ -24,6 +23,7 @@ describe('stack props from CDK context', () => {
     expect(props.imageRetention?.toSeconds()).toBe(0);
     expect(props.createWait?.toMilliseconds()).toBe(8000);
     expect(props.rawUploadExpiration).toBeUndefined();
+    expect(props.dataRetention?.toDays()).toBe(30);
     expect(props.maxUploadAttempts).toBe(10);
     expect(props.sendContactDetails).toBe(false);
     expect(props.berbixRetry?.attempts).toBe(6);
@@ -71,7 +71,7 @@ describe('stack props from CDK context', () => {
   it('accepts arrays and numbers from cdk.json', () => {
     const props = fromContext({ allowedOrigins: ['https://a.example.com'], dataRetentionDays: 7 });
     expect(props.allowedOrigins).toEqual(['https://a.example.com']);
-    expect(props.dataRetentionDays).toBe(7);
+    expect(props.dataRetention?.toDays()).toBe(7);
   });
 
   it('refuses values it cannot use, naming the key', () => {

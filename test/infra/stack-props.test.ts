@@ -4,6 +4,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { stackPropsFromContext } from '../../lib/context';
 import { VerificationStack, type VerificationStackProps } from '../../lib/verification-stack';
 import { synthesize, type Synthesized } from './synth';
+import type { VerificationFunctionId } from '../../lib/berbix-verification';
 
 let synth: Synthesized;
 
@@ -18,7 +19,7 @@ beforeAll(() => {
     allowedOrigins: ['https://app.example.com'],
     abandonAfter: Duration.minutes(10),
     imageRetention: Duration.hours(2),
-    dataRetentionDays: 7,
+    dataRetention: Duration.days(7),
     logRetention: RetentionDays.ONE_WEEK,
     throttling: { rateLimit: 5, burstLimit: 10 },
     berbixRetry: {
@@ -34,7 +35,7 @@ beforeAll(() => {
 afterAll(() => synth.cleanup());
 
 const env = (fnId: string) => {
-  const fn = synth.stack.functions[fnId];
+  const fn = synth.stack.verification.functions[fnId as VerificationFunctionId];
   const resources = synth.template.toJSON().Resources as Record<
     string,
     { Properties: { Environment?: { Variables: Record<string, unknown> } } }
@@ -144,7 +145,8 @@ describe('VerificationStack props', () => {
         });
     };
     expect(build({ templateKey: '' })).toThrow(/templateKey/);
-    expect(build({ dataRetentionDays: 0 })).toThrow(/dataRetentionDays/);
+    expect(build({ dataRetention: Duration.days(0) })).toThrow(/dataRetention/);
+    expect(build({ dataRetention: Duration.hours(36) })).toThrow(/dataRetention/);
     expect(build({ abandonAfter: Duration.days(400) })).toThrow(/abandonAfter/);
     expect(build({ createWait: Duration.seconds(29) })).toThrow(/createWait/);
     expect(build({ jwtIssuer: 'not a url' })).toThrow(/jwtIssuer/);

@@ -1,13 +1,12 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { CALL_BUDGET_MS } from '../../lambdas/adapters/berbix';
-import { loadConfig, type ConfigKey } from '../../lambdas/config';
+import { ENV } from '../../lambdas/contract';
 import { MAX_WAIT_SECONDS } from '../../lambdas/domain/version';
-import { ANSWER_MARGIN_MS } from '../../lambdas/handlers/helpers/read-verification';
-import { DEFAULT_HANDLERS_DIR } from '../../lib/constructs/verification-function';
+import { ANSWER_MARGIN_MS } from '../../lambdas/use-cases/read-verification';
+import { resolvedEnv, variablesReadOnLoad } from './handler-env';
 import { CONTRACT_ROUTES, HANDLER_OF, synthesize, type Synthesized } from './synth';
+import type { VerificationFunctionId } from '../../lib/berbix-verification';
 
 type Json = Record<string, unknown>;
 interface Statement {
@@ -26,7 +25,7 @@ beforeAll(() => {
 afterAll(() => synth.cleanup());
 
 const logicalId = (fnId: string): string => {
-  const fn = synth.stack.functions[fnId];
+  const fn = synth.stack.verification.functions[fnId as VerificationFunctionId];
   if (!fn) throw new Error(`no function ${fnId}`);
   return synth.stack.getLogicalId(fn.node.defaultChild as CfnElement);
 };
@@ -52,7 +51,7 @@ const env = (fnId: string): Json =>
 const FUNCTION_IDS = Object.keys(HANDLER_OF);
 
 describe('the uploads bucket', () => {
-  const bucketId = () => idOf(synth.stack.storage.bucket);
+  const bucketId = () => idOf(synth.stack.verification.uploadsBucket);
 
   it('is encrypted with the customer key and an S3 bucket key', () => {
     expect(resources[bucketId()]?.Properties.BucketEncryption).toEqual({
@@ -61,7 +60,7 @@ describe('the uploads bucket', () => {
           BucketKeyEnabled: true,
           ServerSideEncryptionByDefault: {
             SSEAlgorithm: 'aws:kms',
-            KMSMasterKeyID: { 'Fn::GetAtt': [idOf(synth.stack.storage.key), 'Arn'] },
+            KMSMasterKeyID: { 'Fn::GetAtt': [idOf(synth.stack.verification.encryptionKey), 'Arn'] },
           },
         },
       ],
@@ -135,7 +134,7 @@ describe('the data at rest', () => {
       SSESpecification: {
         SSEEnabled: true,
         SSEType: 'KMS',
-        KMSMasterKeyId: { 'Fn::GetAtt': [idOf(synth.stack.storage.key), 'Arn'] },
+        KMSMasterKeyId: { 'Fn::GetAtt': [idOf(synth.stack.verification.encryptionKey), 'Arn'] },
       },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
@@ -151,15 +150,15 @@ describe('the data at rest', () => {
 
   it('encrypts the Berbix secret with the customer key', () => {
     synth.template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      KmsKeyId: { 'Fn::GetAtt': [idOf(synth.stack.storage.key), 'Arn'] },
+      KmsKeyId: { 'Fn::GetAtt': [idOf(synth.stack.verification.encryptionKey), 'Arn'] },
       GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"apiSecret":""}' }),
     });
   });
 
   it('encrypts the upload-failure DLQ with the customer key and refuses plain HTTP to it', () => {
-    const queueId = idOf(synth.stack.uploadFailures);
+    const queueId = idOf(synth.stack.verification.uploadFailuresQueue);
     expect(resources[queueId]?.Properties.KmsMasterKeyId).toEqual({
-      'Fn::GetAtt': [idOf(synth.stack.storage.key), 'Arn'],
+      'Fn::GetAtt': [idOf(synth.stack.verification.encryptionKey), 'Arn'],
     });
     synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: queueId }],
@@ -175,7 +174,9 @@ describe('the data at rest', () => {
     synth.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: logicalId('UploadReceivedFn') },
       DestinationConfig: {
-        OnFailure: { Destination: { 'Fn::GetAtt': [idOf(synth.stack.uploadFailures), 'Arn'] } },
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [idOf(synth.stack.verification.uploadFailuresQueue), 'Arn'] },
+        },
       },
     });
   });
@@ -183,7 +184,7 @@ describe('the data at rest', () => {
 
 describe('the functions', () => {
   it('are the sixteen of the architecture, each on nodejs22.x, arm64, active tracing and its own log group', () => {
-    expect(Object.keys(synth.stack.functions).sort()).toEqual([...FUNCTION_IDS].sort());
+    expect(Object.keys(synth.stack.verification.functions).sort()).toEqual([...FUNCTION_IDS].sort());
     for (const fnId of FUNCTION_IDS) {
       const props = resources[logicalId(fnId)]?.Properties;
       expect({
@@ -219,7 +220,7 @@ describe('the functions', () => {
     expect(env('DeleteVerificationFn')).toEqual(
       expect.objectContaining({
         BERBIX_DELETION_RETRY_SECONDS: '30',
-        BERBIX_DELETION_STATE_MACHINE_ARN: { Ref: idOf(synth.stack.berbixDeletion.stateMachine) },
+        BERBIX_DELETION_STATE_MACHINE_ARN: { Ref: idOf(synth.stack.verification.berbixDeletionStateMachine) },
       }),
     );
   });
@@ -255,23 +256,14 @@ describe('the functions', () => {
     }
   });
 
-  it('gives each function exactly the variables its handler loads, valid for lambdas/config.ts', () => {
-    const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+  it('gives each function exactly the variables its handler loads, valid for the contract readers', () => {
+    const configVariables: ReadonlySet<string> = new Set(Object.values(ENV));
     for (const fnId of FUNCTION_IDS) {
-      const source = readFileSync(path.join(DEFAULT_HANDLERS_DIR, `${HANDLER_OF[fnId] ?? fnId}.ts`), 'utf8');
-      const keys = [...(source.match(/loadConfig\(\[([^\]]*)\]/)?.[1] ?? '').matchAll(/'([a-zA-Z]+)'/g)].map(
-        (m) => m[1] ?? '',
-      );
+      // Loading the handler reads its configuration (and throws when a variable is missing or bad).
+      const read = variablesReadOnLoad(HANDLER_OF[fnId] ?? fnId, resolvedEnv(env(fnId)));
+      const loaded = [...read].filter((v) => configVariables.has(v));
       const vars = Object.keys(env(fnId)).filter((v) => !/^(POWERTOOLS_|NODE_OPTIONS$)/.test(v));
-      expect({ fnId, vars: vars.sort() }).toEqual({ fnId, vars: keys.map(snake).sort() });
-      // References resolve only at deploy: stand in a plausible string for them.
-      const resolved = Object.fromEntries(
-        Object.entries(env(fnId)).map(([k, v]) => [
-          k,
-          typeof v === 'string' ? v : `deploy-time-${k.toLowerCase()}`,
-        ]),
-      );
-      expect(() => loadConfig(keys as ConfigKey[], resolved)).not.toThrow();
+      expect({ fnId, vars: vars.sort() }).toEqual({ fnId, vars: loaded.sort() });
     }
   });
 });
@@ -457,7 +449,7 @@ describe('least privilege', () => {
       for (const s of statementsOf(fnId).filter((st) => actions(st).some((a) => a.startsWith('kms:')))) {
         expect({ fnId, resource: s.Resource }).toEqual({
           fnId,
-          resource: { 'Fn::GetAtt': [idOf(synth.stack.storage.key), 'Arn'] },
+          resource: { 'Fn::GetAtt': [idOf(synth.stack.verification.encryptionKey), 'Arn'] },
         });
         expect(JSON.stringify((s as { Condition?: unknown }).Condition)).toMatch(
           /"kms:ViaService":\{"Fn::Join":\["",\["(dynamodb|s3|secretsmanager|sqs)\./,
@@ -470,7 +462,7 @@ describe('least privilege', () => {
     const roles = FUNCTION_IDS.map(
       (fnId) => (resources[logicalId(fnId)]?.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0],
     );
-    const key = resources[idOf(synth.stack.storage.key)]?.Properties.KeyPolicy;
+    const key = resources[idOf(synth.stack.verification.encryptionKey)]?.Properties.KeyPolicy;
     const policies = [
       key,
       ...['AWS::S3::BucketPolicy', 'AWS::SQS::QueuePolicy', 'AWS::SecretsManager::ResourcePolicy'].flatMap(
@@ -480,7 +472,7 @@ describe('least privilege', () => {
     for (const role of roles) expect(JSON.stringify(policies)).not.toContain(`"${role}"`);
   });
 
-  const tableArn = () => ({ 'Fn::GetAtt': [idOf(synth.stack.storage.table), 'Arn'] });
+  const tableArn = () => ({ 'Fn::GetAtt': [idOf(synth.stack.verification.table), 'Arn'] });
   it('puts item actions on the table only, and Query on the webhook index only', () => {
     for (const fnId of FUNCTION_IDS) {
       for (const s of statementsOf(fnId).filter((st) => actions(st).some((a) => a.startsWith('dynamodb:')))) {
@@ -497,7 +489,7 @@ describe('least privilege', () => {
     expect(FUNCTION_IDS.filter((f) => allowedActions(f).has('dynamodb:Query'))).toEqual(['BerbixWebhookFn']);
   });
 
-  const bucketArn = () => ({ 'Fn::GetAtt': [idOf(synth.stack.storage.bucket), 'Arn'] });
+  const bucketArn = () => ({ 'Fn::GetAtt': [idOf(synth.stack.verification.uploadsBucket), 'Arn'] });
   const objects = (pattern: string) => ({ 'Fn::Join': ['', [bucketArn(), `/${pattern}`]] });
   const s3Statements = (fnId: string) =>
     statementsOf(fnId).filter((st) => actions(st).some((a) => a.startsWith('s3:')));
@@ -542,8 +534,10 @@ describe('least privilege', () => {
         .filter((s) => actions(s).includes('states:StartExecution'))
         .flatMap(resourcesOf);
     expect(holders('states:StartExecution')).toEqual(['CreateVerificationFn', 'DeleteVerificationFn']);
-    expect(started('CreateVerificationFn')).toEqual([{ Ref: idOf(synth.stack.workflow.stateMachine) }]);
-    expect(started('DeleteVerificationFn')).toEqual([{ Ref: idOf(synth.stack.berbixDeletion.stateMachine) }]);
+    expect(started('CreateVerificationFn')).toEqual([{ Ref: idOf(synth.stack.verification.stateMachine) }]);
+    expect(started('DeleteVerificationFn')).toEqual([
+      { Ref: idOf(synth.stack.verification.berbixDeletionStateMachine) },
+    ]);
     expect(holders('states:StopExecution')).toEqual(['DeleteVerificationFn']);
     expect(holders('states:SendTaskSuccess')).toEqual(['UploadReceivedFn']);
     expect(holders('events:PutEvents')).toEqual(['FetchResultFn']);
@@ -649,7 +643,7 @@ describe('the state machines', () => {
   });
 
   it('lets the Berbix deletion invoke exactly its one task function, named by its one substitution', () => {
-    const deletion = resources[idOf(synth.stack.berbixDeletion.stateMachine)]!.Properties;
+    const deletion = resources[idOf(synth.stack.verification.berbixDeletionStateMachine)]!.Properties;
     expect(deletion.DefinitionSubstitutions).toEqual({
       DeleteBerbixTransactionFunctionArn: { 'Fn::GetAtt': [logicalId('DeleteBerbixTransactionFn'), 'Arn'] },
     });
@@ -658,7 +652,7 @@ describe('the state machines', () => {
 });
 
 describe('the verification state machine', () => {
-  const machine = () => resources[idOf(synth.stack.workflow.stateMachine)]!.Properties;
+  const machine = () => resources[idOf(synth.stack.verification.stateMachine)]!.Properties;
 
   it('keeps its definition inline with one substitution per task function', () => {
     expect(typeof machine().DefinitionString).toBe('string');
@@ -718,8 +712,8 @@ describe('the alarms', () => {
           a.MetricName === 'ExecutionsFailed' &&
           JSON.stringify(a.Dimensions).includes(`"Ref":"${idOf(machine)}"`),
       );
-    expect(failedOf(synth.stack.workflow.stateMachine)).toHaveLength(1);
-    expect(failedOf(synth.stack.berbixDeletion.stateMachine)).toEqual([
+    expect(failedOf(synth.stack.verification.stateMachine)).toHaveLength(1);
+    expect(failedOf(synth.stack.verification.berbixDeletionStateMachine)).toEqual([
       expect.objectContaining({ Namespace: 'AWS/States', Threshold: 1 }),
     ]);
     expect(byMetric.ApproximateNumberOfMessagesVisible).toMatchObject({
@@ -727,7 +721,10 @@ describe('the alarms', () => {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Dimensions: [
-        { Name: 'QueueName', Value: { 'Fn::GetAtt': [idOf(synth.stack.uploadFailures), 'QueueName'] } },
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [idOf(synth.stack.verification.uploadFailuresQueue), 'QueueName'] },
+        },
       ],
     });
     expect(byMetric.ExecutionsFailed).toMatchObject({ Namespace: 'AWS/States', Threshold: 1 });

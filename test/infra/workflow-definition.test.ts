@@ -1,6 +1,7 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { berbixRetryWaits } from '../../lib/constructs/verification-workflow';
 import { synthesize, type Synthesized } from './synth';
+import type { VerificationFunctionId } from '../../lib/berbix-verification';
 
 type State = Record<string, unknown> & { Type: string };
 interface Definition {
@@ -71,7 +72,7 @@ describe('the deployed state machine definition', () => {
   it('maps each substitution to the function of the same name', () => {
     for (const [name, arn] of Object.entries(arnOf)) {
       const fnId = name.replace(/FunctionArn$/, 'Fn');
-      const fn = synth.stack.functions[fnId];
+      const fn = synth.stack.verification.functions[fnId as VerificationFunctionId];
       expect(fn).toBeDefined();
       expect(arn.endsWith(`:function:${synth.stack.getLogicalId(fn?.node.defaultChild as CfnElement)}`)).toBe(
         true,
@@ -126,7 +127,7 @@ describe('the deployed state machine definition', () => {
         attempts: true,
         backoff: true,
       });
-      const onPermanent = catchesTo(s, 'BerbixPermanentError') ?? catchesTo(s, 'States.ALL');
+      const onPermanent = catchesTo(s, 'BerbixRefusedError') ?? catchesTo(s, 'States.ALL');
       expect({
         name,
         closes: params(definition.States[onPermanent ?? ''] ?? ({} as State)).FunctionName,

@@ -143,6 +143,31 @@ describe('the sandbox control API', () => {
     expect((await ctx.client.transaction(tokens)).status).toBe(401);
   });
 
+  it('lists every token it issued under /_sandbox/issued-tokens, refreshed ones included', async () => {
+    const tokens = await ctx.client.create();
+    const refreshed = await ctx.client.call('POST', '/v0/tokens', {
+      auth: ctx.client.basic,
+      body: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token },
+    });
+    expect(refreshed.status).toBe(200);
+    const listed = await ctx.client.call('GET', '/_sandbox/issued-tokens');
+    expect(listed.status).toBe(200);
+    const mine = (listed.body.tokens as { transactionId: number }[]).filter(
+      (t) => t.transactionId === tokens.transaction_id,
+    );
+    const id = tokens.transaction_id;
+    expect(mine).toEqual(
+      expect.arrayContaining([
+        { token: tokens.access_token, kind: 'access', transactionId: id },
+        { token: tokens.client_token, kind: 'client', transactionId: id },
+        { token: tokens.refresh_token, kind: 'refresh', transactionId: id },
+        { token: refreshed.body.access_token, kind: 'access', transactionId: id },
+        { token: refreshed.body.client_token, kind: 'client', transactionId: id },
+      ]),
+    );
+    expect(mine).toHaveLength(5);
+  });
+
   it('answers only loopback callers', () => {
     expect(['127.0.0.1', '::1', '::ffff:127.0.0.1'].every(isLoopback)).toBe(true);
     expect(['10.0.0.2', '::ffff:192.168.1.1', undefined].some(isLoopback)).toBe(false);

@@ -108,7 +108,7 @@ describe('executions of the real definition on aws-local-stepfunctions', () => {
   it('passes nothing but ids, keys, steps and codes to any task', async () => {
     const outcome = await runScenario({
       uploads: [key('document_front', 1), key('document_back', 1)],
-      submit: [submit('upload_document_back'), taskError('BerbixPermanentError')],
+      submit: [submit('upload_document_back'), taskError('BerbixRefusedError')],
     });
     for (const call of outcome.calls) {
       for (const field of Object.keys(call.payload)) expect(ALLOWED_PAYLOAD_FIELDS).toContain(field);
@@ -240,7 +240,7 @@ describe('executions of the real definition on aws-local-stepfunctions', () => {
   it('fails at once, without retrying, on a permanent Berbix error, with its code', async () => {
     const outcome = await runScenario({
       uploads: [key('document_front', 1)],
-      submit: [taskError('BerbixPermanentError', 'berbix_request_400')],
+      submit: [taskError('BerbixRefusedError', 'berbix_request_400')],
     });
     expect(outcome.status).toBe('FAILED');
     expect(tasks(outcome)).toEqual([
@@ -287,7 +287,7 @@ describe('executions of the real definition on aws-local-stepfunctions', () => {
   it('retries closing a verification on any error, so a failure never leaves it open', async () => {
     const outcome = await runScenario({
       uploads: [key('document_front', 1)],
-      submit: [taskError('BerbixPermanentError', 'berbix_gone_410')],
+      submit: [taskError('BerbixRefusedError', 'berbix_gone_410')],
       close: [taskError('AwsTransientError'), taskError('Lambda.Unknown'), taskError('TypeError')],
     });
     expect(outcome.status).toBe('FAILED');

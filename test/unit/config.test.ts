@@ -1,4 +1,4 @@
-import { loadConfig } from '../../lambdas/config';
+import { loadConfig } from '../../lambdas/contract/env';
 import { TEST_ENV } from './support/env';
 
 describe('loadConfig', () => {

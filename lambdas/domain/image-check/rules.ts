@@ -1,5 +1,7 @@
-/** Berbix's limits for one image (docs: ≤ 20 MiB, ≤ 10,000 px a side). */
-export const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+import { MAX_UPLOAD_BYTES } from '../../contract/limits';
+
+/** Berbix's limits for one image (docs: ≤ 20 MiB, ≤ 10,000 px a side); the upload form's limit too. */
+export const MAX_IMAGE_BYTES = MAX_UPLOAD_BYTES;
 export const MAX_IMAGE_SIDE = 10_000;
 
 /**

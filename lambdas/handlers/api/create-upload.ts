@@ -1,46 +1,28 @@
-import { dynamoDb, s3 } from '../../adapters/clients';
-import { VerificationRepository } from '../../adapters/repository';
-import { UploadStore } from '../../adapters/storage';
-import { loadConfig } from '../../config';
-import { buildUploadKey, createUploadBody, extensionForContentType, newNonce } from '../../domain';
+import { repository } from '../../composition/repository';
+import { uploadForms } from '../../composition/upload-forms';
+import { loadConfig } from '../../contract/env';
+import { createUploadBody } from '../../domain/requests';
 import { apiHandler, jsonResponse } from '../../middleware';
-import { awaitedUpload, loadOwned } from '../helpers/access';
+import { createUploadForm } from '../../use-cases/create-upload';
 
-const config = loadConfig([
-  'tableName',
-  'bucketName',
-  'uploadUrlTtlSeconds',
-  'maxUploadBytes',
-  'dataRetentionDays',
-  'backendScope',
-  'clientScope',
-]);
-const repo = new VerificationRepository(dynamoDb, config.tableName, config);
-const store = new UploadStore(s3, config.bucketName);
+const config = loadConfig(['uploadUrlTtlSeconds', 'maxUploadBytes', 'backendScope', 'clientScope']);
 
-/** POST /verifications/{id}/uploads: a presigned POST for the awaited step and attempt, key chosen here. */
+/** POST /verifications/{id}/uploads */
 export const handler = apiHandler({ scopes: config, body: createUploadBody }, async (event) => {
-  const verification = await loadOwned(repo, event.pathParameters?.id, event.auth);
-  const { step, content_type: contentType } = event.parsedBody;
-  const awaiting = awaitedUpload(verification, step);
-  const key = buildUploadKey({
-    verificationId: verification.id,
-    step,
-    attempt: awaiting.attempt,
-    nonce: newNonce(),
-    ext: extensionForContentType(contentType),
-  });
-  const upload = await store.presignUpload({
-    key,
-    contentType,
-    maxBytes: config.maxUploadBytes,
-    expiresSeconds: config.uploadUrlTtlSeconds,
-  });
+  const form = await createUploadForm(
+    { repository, forms: uploadForms, config },
+    {
+      id: event.pathParameters?.id,
+      auth: event.auth,
+      step: event.parsedBody.step,
+      contentType: event.parsedBody.content_type,
+    },
+  );
   return jsonResponse(201, {
-    url: upload.url,
-    fields: upload.fields,
-    key,
-    expires_at: upload.expiresAt,
-    max_bytes: config.maxUploadBytes,
+    url: form.url,
+    fields: form.fields,
+    key: form.key,
+    expires_at: form.expiresAt,
+    max_bytes: form.maxBytes,
   });
 });

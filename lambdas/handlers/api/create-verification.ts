@@ -1,29 +1,28 @@
-import { dynamoDb, sfn } from '../../adapters/clients';
-import { VerificationRepository } from '../../adapters/repository';
-import { Workflow } from '../../adapters/workflow';
-import { loadConfig } from '../../config';
-import { createVerificationBody } from '../../domain';
-import { apiHandler } from '../../middleware';
-import { createVerification } from '../helpers/create-verification';
+import { repository } from '../../composition/repository';
+import { workflow } from '../../composition/workflow';
+import { loadConfig } from '../../contract/env';
+import { toVerificationView } from '../../domain';
+import { createVerificationBody } from '../../domain/requests';
+import { apiHandler, jsonResponse } from '../../middleware';
+import { createVerification } from '../../use-cases/create-verification';
 
 const config = loadConfig([
-  'tableName',
-  'stateMachineArn',
   'createWaitMs',
   'abandonAfterSeconds',
   'imageRetentionSeconds',
-  'dataRetentionDays',
   'backendScope',
   'clientScope',
   'sendContactDetails',
 ]);
-const repo = new VerificationRepository(dynamoDb, config.tableName, config);
-const workflow = new Workflow(sfn, config.stateMachineArn);
 
-/** POST /verifications */
-export const handler = apiHandler({ scopes: config, body: createVerificationBody }, (event) =>
-  createVerification(
-    { repo, workflow, config },
+/** POST /verifications: 201 once Berbix created the transaction, 202 while it is still `creating`. */
+export const handler = apiHandler({ scopes: config, body: createVerificationBody }, async (event) => {
+  const { verification, replayed } = await createVerification(
+    { repository, workflow, config },
     { auth: event.auth, body: event.parsedBody, idempotencyKey: event.headers?.['idempotency-key'] },
-  ),
-);
+  );
+  return jsonResponse(verification.status === 'creating' ? 202 : 201, toVerificationView(verification), {
+    location: `/verifications/${verification.id}`,
+    ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
+  });
+});

@@ -1,16 +1,14 @@
-import { dynamoDb } from '../../adapters/clients';
-import { VerificationRepository } from '../../adapters/repository';
-import { loadConfig } from '../../config';
-import { apiHandler } from '../../middleware';
-import { readVerification } from '../helpers/read-verification';
+import { repository } from '../../composition/repository';
+import { loadConfig } from '../../contract/env';
+import { apiHandler, jsonResponse, type ApiResult } from '../../middleware';
+import { readVerification } from '../../use-cases/read-verification';
 
-const config = loadConfig(['tableName', 'dataRetentionDays', 'backendScope', 'clientScope']);
-const repo = new VerificationRepository(dynamoDb, config.tableName, config);
+const scopes = loadConfig(['backendScope', 'clientScope']);
 
 /** GET /verifications/{id}[?wait=<seconds>], conditional on If-None-Match. */
-export const handler = apiHandler({ scopes: config }, (event, context) =>
-  readVerification(
-    { repo },
+export const handler = apiHandler({ scopes }, async (event, context) => {
+  const { view, etag, notModified } = await readVerification(
+    { repository },
     {
       rawId: event.pathParameters?.id,
       auth: event.auth,
@@ -18,5 +16,8 @@ export const handler = apiHandler({ scopes: config }, (event, context) =>
       ifNoneMatch: event.headers?.['if-none-match'],
       remainingMs: context.getRemainingTimeInMillis(),
     },
-  ),
-);
+  );
+  const headers = { etag, 'cache-control': 'no-store' };
+  if (notModified) return { statusCode: 304, headers } satisfies ApiResult;
+  return jsonResponse(200, view, headers);
+});

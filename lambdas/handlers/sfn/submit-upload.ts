@@ -1,106 +1,17 @@
-import { getBerbixClient, tokenSession } from '../../adapters/berbix';
-import { dynamoDb, s3, secretsManager } from '../../adapters/clients';
-import { VerificationRepository } from '../../adapters/repository';
-import { UploadStore } from '../../adapters/storage';
-import { loadConfig } from '../../config';
-import {
-  checkImage,
-  FlowFailedError,
-  nextStepFor,
-  parseUploadKey,
-  VerificationGoneError,
-  type DocumentStep,
-  type NextStep,
-  type UploadOutcome,
-} from '../../domain';
-import { logger, taskHandler } from '../../middleware';
-import { prefetch, uploadOutcome } from '../helpers/task-errors';
+import { berbixClient } from '../../composition/berbix';
+import { repository } from '../../composition/repository';
+import { uploadStore } from '../../composition/upload-store';
+import type { NextStep } from '../../domain';
+import { taskHandler } from '../../middleware';
+import { submitUpload } from '../../use-cases/submit-upload';
 
-const config = loadConfig([
-  'tableName',
-  'bucketName',
-  'berbixSecretArn',
-  'berbixApiUrl',
-  'dataRetentionDays',
-]);
-const repo = new VerificationRepository(dynamoDb, config.tableName, config);
-const store = new UploadStore(s3, config.bucketName);
-
-/** Refused before Berbix: the same step again, with the local reason under `bad_upload`. */
-const refusedLocally = (step: DocumentStep, reason: string): UploadOutcome => ({
-  nextStep: nextStepFor(step),
-  issues: ['bad_upload'],
-  issueDetails: { bad_upload: { reason, source: 'local' } },
-});
-
-/**
- * SubmitUpload: reads the claimed object, checks it locally (an image by its bytes; a scan for
- * content), sends it to Berbix with the client token (refreshed tokens are persisted), and records
- * next_step, issues and attempts. A 409 routes by the step Berbix carries. The verification, the
- * object, the tokens and the Berbix client are read at once; none depends on another.
- */
+/** SubmitUpload: the claimed object, checked, to Berbix; its next step goes to RouteNextStep. */
 export const handler = taskHandler(
   async (input: {
     verificationId: string;
     key: string;
   }): Promise<{ verificationId: string; nextStep: NextStep }> => {
-    const { verificationId, key } = input;
-    const upload = parseUploadKey(key);
-    const ours = upload !== undefined && upload.verificationId === verificationId;
-    const reading = {
-      verification: repo.get(verificationId),
-      bytes: ours ? prefetch(store.getBytes(key)) : undefined,
-      session: prefetch(tokenSession(repo, verificationId)),
-      client: prefetch(getBerbixClient(secretsManager, config)),
-    };
-    const verification = await reading.verification;
-    if (!verification || verification.status === 'deleted') throw new VerificationGoneError(verificationId);
-    if (!upload || !ours || !reading.bytes) throw new FlowFailedError('invalid_upload_key');
-    // Retried after the outcome was recorded: answer what was recorded, do not upload twice.
-    if (verification.lastSubmittedKey === key && verification.nextStep) {
-      return { verificationId, nextStep: verification.nextStep };
-    }
-    const awaitedStep = verification.awaiting?.step;
-    if (verification.awaiting?.uploadKey !== key || !awaitedStep)
-      throw new FlowFailedError('upload_not_claimed');
-
-    const bytes = await reading.bytes;
-    let outcome: UploadOutcome;
-    let refusedImage = false;
-    if (!bytes || bytes.length === 0) {
-      outcome = refusedLocally(awaitedStep, bytes ? 'empty' : 'missing');
-    } else if (upload.step === 'id_scan') {
-      const [session, client] = await Promise.all([reading.session, reading.client]);
-      outcome = await uploadOutcome(() =>
-        client.uploadIdScan(session, { scanType: 'pdf417', extractedData: bytes }),
-      );
-    } else {
-      const check = await checkImage(bytes);
-      if (!check.ok) {
-        outcome = refusedLocally(awaitedStep, check.reason);
-        refusedImage = true;
-      } else {
-        const [session, client] = await Promise.all([reading.session, reading.client]);
-        const subject = upload.step;
-        outcome = await uploadOutcome(() =>
-          client.uploadImages(session, [{ subject, format: check.format, data: bytes }]),
-        );
-      }
-    }
-    if (!(await repo.recordUploadOutcome(verificationId, { key, step: upload.step, outcome }))) {
-      const now = await repo.get(verificationId);
-      if (!now || now.status === 'deleted') throw new VerificationGoneError(verificationId);
-      if (now.lastSubmittedKey !== key) throw new FlowFailedError('upload_outcome_not_recorded');
-    }
-    // Not an image we keep; deleted once recorded, so a retried task still finds what it refused.
-    if (refusedImage) await store.delete(key);
-    logger.info('Upload submitted', {
-      verificationId,
-      step: upload.step,
-      attempt: upload.attempt,
-      nextStep: outcome.nextStep,
-      issues: outcome.issues,
-    });
-    return { verificationId, nextStep: outcome.nextStep };
+    const nextStep = await submitUpload({ repository, uploads: uploadStore, berbixClient }, input);
+    return { verificationId: input.verificationId, nextStep };
   },
 );

@@ -10,6 +10,7 @@ import { decode } from 'jpeg-js';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { makeTestImage } from '../../../local/test-images';
 import { integrationConfig } from '../../integration/support/config';
+import { pipelineOriginKind, recordAnswer, recordSentBytes } from '../../integration/support/observations';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const DESKTOP = { width: 1280, height: 800 };
@@ -89,6 +90,7 @@ export async function openWebClient(
   }: { camera?: boolean; viewport?: { width: number; height: number } } = {},
 ): Promise<OpenedPage> {
   const context = await browser.newContext({ viewport, permissions: camera ? ['camera'] : [] });
+  recordTraffic(context);
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {
@@ -97,6 +99,74 @@ export async function openWebClient(
   page.on('pageerror', (e) => problems.push(e.message));
   await page.goto(webClientUrl());
   return { context, page, problems };
+}
+
+/** The files of a multipart body (the S3 form posts), as bytes. */
+function multipartFiles(body: Buffer, contentType: string): Buffer[] {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  if (!boundary) return [];
+  const delimiter = Buffer.from(`\r\n--${boundary[1] ?? boundary[2]}`);
+  const files: Buffer[] = [];
+  let at = body.indexOf(delimiter.subarray(2));
+  while (at >= 0) {
+    const next = body.indexOf(delimiter, at + 1);
+    if (next < 0) break;
+    const part = body.subarray(at, next);
+    const split = part.indexOf('\r\n\r\n');
+    if (split >= 0 && /filename=/i.test(part.subarray(0, split).toString('latin1'))) {
+      files.push(part.subarray(split + 4));
+    }
+    at = next + 2;
+  }
+  return files;
+}
+
+/**
+ * For the leak scan (observations.ts): the pipeline's answers to the browser, and the images it
+ * sends (camera photos included): those of the S3 posts Chromium shows the body of, and every photo
+ * the page shows from a blob (the review of the photo it posts). The context waits (at most 5 s)
+ * for what is still being recorded before it closes.
+ */
+function recordTraffic(context: BrowserContext): void {
+  const pending: Promise<unknown>[] = [];
+  context.on('request', (request) => {
+    const by = pipelineOriginKind(new URL(request.url()).origin);
+    const body = request.postDataBuffer();
+    if (by !== 'S3' || request.method() !== 'POST' || !body) return;
+    const files = multipartFiles(body, request.headers()['content-type'] ?? '');
+    for (const file of files) recordSentBytes('image bytes', file);
+  });
+  context.on('response', (response) => {
+    const url = new URL(response.url());
+    if (url.protocol === 'blob:') {
+      // The photo the web client shows for review, which is the blob it posts.
+      pending.push(
+        response
+          .body()
+          .then((bytes) => recordSentBytes('image bytes', bytes))
+          .catch(() => undefined),
+      );
+      return;
+    }
+    const by = url.protocol === 'http:' ? pipelineOriginKind(url.origin) : undefined;
+    if (!by) return;
+    const answer = {
+      by,
+      method: response.request().method(),
+      pathname: url.pathname,
+      status: response.status(),
+      headers: Object.entries(response.headers()),
+      body: () => response.text(),
+    };
+    pending.push(recordAnswer(answer).catch(() => undefined));
+  });
+  const close = context.close.bind(context);
+  context.close = async (options) => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(pending), new Promise((r) => (timer = setTimeout(r, 5000)))]);
+    clearTimeout(timer);
+    return close(options);
+  };
 }
 
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ENV } from '../../../cli/connection';
+import { recordOutput } from './observations';
 
 export const PROJECT_DIR = path.resolve(__dirname, '../../..');
 export const CLI_BIN = path.join(PROJECT_DIR, 'bin', 'berbix-serverless.mjs');
@@ -17,6 +18,17 @@ export function cliEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
   const base = { ...process.env };
   for (const name of [ENV.api, ENV.token, 'FORCE_COLOR', 'NO_COLOR']) delete base[name];
   return { ...base, ...env };
+}
+
+/**
+ * For the leak scan: what the CLI printed. `result` prints the backend's result, extracted fields
+ * included, by design (as `GET /verifications/{id}/result` answers them): its stdout is left out,
+ * and nothing else. Only the command's name says where, never its arguments (tokens).
+ */
+function recordCliOutput(args: string[], stream: 'stdout' | 'stderr' | 'terminal', text: string): void {
+  const command = args[0] ?? '';
+  if (command === 'result' && stream !== 'stderr') return;
+  recordOutput(`the CLI's ${stream} (\`${command}\`)`, text);
 }
 
 export function runCli(
@@ -37,6 +49,8 @@ export function runCli(
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
+      recordCliOutput(args, 'stdout', stdout);
+      recordCliOutput(args, 'stderr', stderr);
       resolve({ code, stdout, stderr });
     });
   });
@@ -85,6 +99,7 @@ export function runCliInTerminal(
   const exited = new Promise<number | null>((resolve) =>
     child.once('close', (code) => {
       clearTimeout(killer);
+      recordCliOutput(args, 'terminal', raw);
       resolve(code);
     }),
   );

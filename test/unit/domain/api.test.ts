@@ -3,7 +3,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { COUNTRY_CODES } from '../../../lambdas/berbix/countries';
-import { createUploadBody, createVerificationBody, submitIdScanBody } from '../../../lambdas/domain';
+import { createUploadBody, createVerificationBody, submitIdScanBody } from '../../../lambdas/domain/requests';
 
 interface StringSchema {
   enum?: string[];

@@ -3,22 +3,11 @@ import {
   canTransition,
   documentStepFor,
   isClosed,
-  routeNextStep,
   toVerificationView,
   type Verification,
 } from '../../../lambdas/domain';
 
 describe('next_step routing', () => {
-  it.each([
-    ['upload_document_front', 'AwaitDocumentFront'],
-    ['upload_document_back', 'AwaitDocumentBack'],
-    ['done', 'FetchResult'],
-    ['upload_selfie_basic', 'Unsupported'],
-    ['upload_selfie_liveness', 'Unsupported'],
-  ] as const)('sends %s to %s', (nextStep, route) => {
-    expect(routeNextStep(nextStep)).toBe(route);
-  });
-
   it('maps Berbix steps to the document side that is uploaded', () => {
     expect(documentStepFor('upload_document_front')).toBe('document_front');
     expect(documentStepFor('upload_document_back')).toBe('document_back');

@@ -6,10 +6,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { VerificationRepository } from '../../../lambdas/adapters/repository';
 import { Workflow } from '../../../lambdas/adapters/workflow';
-import {
-  CREATE_POLL_MAX_MS,
-  createVerification,
-} from '../../../lambdas/handlers/helpers/create-verification';
+import { CREATE_POLL_MAX_MS, createVerification } from '../../../lambdas/use-cases/create-verification';
 import type { AuthContext } from '../../../lambdas/middleware';
 import { ddb, resetAws, sfn, verification } from '../support/aws';
 import { setTestEnv, TEST_ENV } from '../support/env';
@@ -222,7 +219,7 @@ describe('POST /verifications', () => {
     const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
     const res = await createVerification(
       {
-        repo: new VerificationRepository(db, 'verifications', { dataRetentionDays: 30 }),
+        repository: new VerificationRepository(db, 'verifications', { dataRetentionDays: 30 }),
         workflow: new Workflow(new SFNClient({ region: 'us-east-1' }), TEST_ENV.STATE_MACHINE_ARN),
         config: {
           createWaitMs: 0,
@@ -237,7 +234,8 @@ describe('POST /verifications', () => {
         idempotencyKey: undefined,
       },
     );
-    expect(res.statusCode).toBe(202);
+    // Still `creating`: the handler answers 202.
+    expect(res.verification.status).toBe('creating');
     const items = ddb
       .commandCalls(TransactWriteCommand)[0]!
       .args[0].input.TransactItems!.map((t) => t.Put!.Item!);
@@ -259,7 +257,7 @@ describe('POST /verifications', () => {
       });
       const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
       const deps = {
-        repo: new VerificationRepository(db, 'verifications', { dataRetentionDays: 30 }),
+        repository: new VerificationRepository(db, 'verifications', { dataRetentionDays: 30 }),
         workflow: new Workflow(new SFNClient({ region: 'us-east-1' }), TEST_ENV.STATE_MACHINE_ARN),
         config: {
           createWaitMs,
@@ -282,19 +280,20 @@ describe('POST /verifications', () => {
       return { create, sleeps, reads: () => reads };
     }
 
-    it('reads again after 20 ms, not a fixed 200 ms, and answers 201 on the read that finds the transaction', async () => {
+    it('reads again after 20 ms, not a fixed 200 ms, and answers (201) on the read that finds the transaction', async () => {
       const { create, sleeps, reads } = onClock(3);
       const res = await create();
-      expect(res.statusCode).toBe(201);
+      // No longer `creating`: the handler answers 201.
+      expect(res.verification.status).toBe('awaiting_upload');
       expect(reads()).toBe(4);
       expect(sleeps).toEqual([20, 20, 20, 20]);
     });
 
-    it('slows down as the wait grows, never beyond 200 ms between reads, and answers 202 at the bound', async () => {
+    it('slows down as the wait grows, never beyond 200 ms between reads, and answers (202) at the bound', async () => {
       const { create, sleeps, reads } = onClock(Infinity, 8000);
       const res = await create();
-      expect(res.statusCode).toBe(202);
-      expect(parse(res).status).toBe('creating');
+      // Still `creating`: the handler answers 202.
+      expect(res.verification.status).toBe('creating');
       expect(sleeps.reduce((a, b) => a + b, 0)).toBe(8000);
       expect(Math.max(...sleeps)).toBe(CREATE_POLL_MAX_MS);
       // A sixteenth of the time waited: about twice the reads of a fixed 200 ms poll over 8 s, not more.

@@ -14,14 +14,16 @@ import {
   type NetworkFailure,
 } from '../../../lambdas/berbix';
 import { FAILURE_REASONS, isFailureReason, reasonForTaskError } from '../../../lambdas/domain';
-import { asTaskError, MAX_RETRY_AFTER_WAIT_MS } from '../../../lambdas/handlers/helpers/task-errors';
+import { asTaskError, MAX_RETRY_AFTER_WAIT_MS } from '../../../lambdas/use-cases/task-errors';
 
 const init = { operation: 'uploadImages' as const, retryable: false };
 const network = (failure: NetworkFailure) =>
   new BerbixNetworkError('x', { ...init, failure, mayHaveReachedBerbix: failure !== 'connection_refused' });
 
 /** Every kind of Berbix error, with what the task must make of it. */
-const BERBIX_CASES: Array<[string, BerbixError, 'BerbixTransientError' | 'BerbixPermanentError', string]> = [
+const BERBIX_CASES: Array<
+  [string, BerbixError, 'BerbixTransientError' | 'BerbixRefusedError' | 'FlowFailedError', string]
+> = [
   [
     'a 500',
     new BerbixServerError('x', { ...init, status: 500 }),
@@ -71,34 +73,34 @@ const BERBIX_CASES: Array<[string, BerbixError, 'BerbixTransientError' | 'Berbix
   [
     'a 400',
     new BerbixRequestError('x', { ...init, status: 400 }),
-    'BerbixPermanentError',
+    'BerbixRefusedError',
     'berbix_request_400',
   ],
   [
     'a 422',
     new BerbixRequestError('x', { ...init, status: 422 }),
-    'BerbixPermanentError',
+    'BerbixRefusedError',
     'berbix_request_422',
   ],
   [
-    'input refused before sending',
+    'input the client refused to send',
     new BerbixRequestError('x', { ...init, code: 'invalid_input' }),
-    'BerbixPermanentError',
+    'FlowFailedError',
     'berbix_invalid_input',
   ],
-  ['a 401', new BerbixAuthError('x', { ...init, status: 401 }), 'BerbixPermanentError', 'berbix_auth_401'],
-  ['a 403', new BerbixAuthError('x', { ...init, status: 403 }), 'BerbixPermanentError', 'berbix_auth_403'],
+  ['a 401', new BerbixAuthError('x', { ...init, status: 401 }), 'BerbixRefusedError', 'berbix_auth_401'],
+  ['a 403', new BerbixAuthError('x', { ...init, status: 403 }), 'BerbixRefusedError', 'berbix_auth_403'],
   [
     'a 409 without next_step',
     new BerbixConflictError('x', { ...init, status: 409 }),
-    'BerbixPermanentError',
+    'BerbixRefusedError',
     'berbix_conflict_409',
   ],
-  ['a 410', new BerbixGoneError('x', { ...init, status: 410 }), 'BerbixPermanentError', 'berbix_gone_410'],
+  ['a 410', new BerbixGoneError('x', { ...init, status: 410 }), 'BerbixRefusedError', 'berbix_gone_410'],
   [
     'a 413',
     new BerbixPayloadTooLargeError('x', { ...init, status: 413 }),
-    'BerbixPermanentError',
+    'BerbixRefusedError',
     'berbix_payload_too_large_413',
   ],
 ];
@@ -126,7 +128,7 @@ const CLOSE_CASES: Array<[unknown, string]> = [
     { Error: 'Sandbox.Timedout', Cause: cause('Sandbox.Timedout', 'Task timed out after 60.00 seconds') },
     'task_failed',
   ],
-  [{ Error: 'BerbixPermanentError', Cause: cause('BerbixPermanentError', 'Ada Lovelace') }, 'task_failed'],
+  [{ Error: 'BerbixRefusedError', Cause: cause('BerbixRefusedError', 'Ada Lovelace') }, 'task_failed'],
   [{ Error: 'BerbixTransientError', Cause: 'not JSON' }, 'task_failed'],
   [{}, 'task_failed'],
 ];

@@ -93,7 +93,7 @@ describe('what the functions log', () => {
       body: { code: 400, message: 'token client-token-secret refused' },
     });
     await expect(submit({ verificationId: VID, key }, context)).rejects.toMatchObject({
-      name: 'BerbixPermanentError',
+      name: 'BerbixRefusedError',
     });
     for (const secret of SECRETS) expect(written).not.toContain(secret);
   });

@@ -1,11 +1,10 @@
-import type { VerificationRepository } from '../../../lambdas/adapters/repository';
 import { toVerificationView, verificationEtag, type Verification } from '../../../lambdas/domain';
 import {
   ANSWER_MARGIN_MS,
   MAX_POLL_MS,
   readVerification,
   type ReadInput,
-} from '../../../lambdas/handlers/helpers/read-verification';
+} from '../../../lambdas/use-cases/read-verification';
 import { HttpError, type AuthContext } from '../../../lambdas/middleware';
 import { verification, VID } from '../support/aws';
 
@@ -19,11 +18,8 @@ function world(states: (Verification | undefined)[]) {
   let clock = 1_000_000;
   const sleeps: number[] = [];
   let reads = 0;
-  const repo = {
-    get: async () => states[Math.min(reads++, states.length - 1)],
-  } as unknown as VerificationRepository;
   const deps = {
-    repo,
+    repository: { get: async () => states[Math.min(reads++, states.length - 1)] },
     now: () => clock,
     sleep: async (ms: number) => {
       sleeps.push(ms);
@@ -49,32 +45,34 @@ const tagOf = (v: Verification) => verificationEtag(toVerificationView(v));
 const total = (ms: number[]) => ms.reduce((a, b) => a + b, 0);
 
 describe('reading a verification with its version', () => {
-  it('answers 200 with the verification, a weak ETag and no caching', async () => {
+  it('answers the verification with a weak ETag', async () => {
     const { deps } = world([waiting]);
     const res = await read(deps);
-    expect(res.statusCode).toBe(200);
-    expect(JSON.parse(res.body as string)).toEqual(toVerificationView(waiting));
-    expect(res.headers).toMatchObject({ etag: tagOf(waiting), 'cache-control': 'no-store' });
+    expect(res).toEqual({ view: toVerificationView(waiting), etag: tagOf(waiting), notModified: false });
+    expect(res.etag).toMatch(/^W\/"/);
   });
 
-  it('answers 304 at once when If-None-Match names the current version and no wait is asked', async () => {
+  it('answers not modified (304) at once when If-None-Match names the current version and no wait is asked', async () => {
     const { deps, sleeps } = world([waiting]);
     const res = await read(deps, { ifNoneMatch: tagOf(waiting) });
-    expect(res).toEqual({ statusCode: 304, headers: { etag: tagOf(waiting), 'cache-control': 'no-store' } });
+    expect(res).toEqual({ view: toVerificationView(waiting), etag: tagOf(waiting), notModified: true });
     expect(sleeps).toEqual([]);
   });
 
-  it('answers 200 at once when If-None-Match names an older version, even with wait', async () => {
+  it('answers the verification (200) at once when If-None-Match names an older version, even with wait', async () => {
     const { deps, sleeps } = world([processing]);
     const res = await read(deps, { ifNoneMatch: tagOf(waiting), wait: '20' });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers).toMatchObject({ etag: tagOf(processing) });
+    expect(res).toEqual({
+      view: toVerificationView(processing),
+      etag: tagOf(processing),
+      notModified: false,
+    });
     expect(sleeps).toEqual([]);
   });
 
   it('answers at once when wait comes without If-None-Match: there is nothing to compare with', async () => {
     const { deps, sleeps } = world([waiting]);
-    expect((await read(deps, { wait: '20' })).statusCode).toBe(200);
+    expect((await read(deps, { wait: '20' })).notModified).toBe(false);
     expect(sleeps).toEqual([]);
   });
 });
@@ -83,17 +81,17 @@ describe('a read that waits for a change', () => {
   it('answers the change as soon as it is read, with its new ETag', async () => {
     const { deps, sleeps, reads } = world([waiting, waiting, waiting, waiting, processing]);
     const res = await read(deps, { ifNoneMatch: tagOf(waiting), wait: '20' });
-    expect(res.statusCode).toBe(200);
-    expect(JSON.parse(res.body as string)).toMatchObject({ status: 'processing' });
-    expect(res.headers).toMatchObject({ etag: tagOf(processing) });
+    expect(res.notModified).toBe(false);
+    expect(res.view).toMatchObject({ status: 'processing' });
+    expect(res.etag).toBe(tagOf(processing));
     expect(reads()).toBe(5);
     expect(sleeps).toEqual([20, 20, 20, 20]);
   });
 
-  it('answers 304 with the same ETag once wait seconds passed without a change', async () => {
+  it('answers not modified (304) with the same ETag once wait seconds passed without a change', async () => {
     const { deps, sleeps } = world([waiting]);
     const res = await read(deps, { ifNoneMatch: tagOf(waiting), wait: '20' });
-    expect(res).toEqual({ statusCode: 304, headers: { etag: tagOf(waiting), 'cache-control': 'no-store' } });
+    expect(res).toEqual({ view: toVerificationView(waiting), etag: tagOf(waiting), notModified: true });
     expect(total(sleeps)).toBe(20_000);
   });
 
@@ -111,7 +109,7 @@ describe('a read that waits for a change', () => {
   it('never holds past the function’s own timeout, less the time to answer', async () => {
     const { deps, sleeps } = world([waiting]);
     const res = await read(deps, { ifNoneMatch: tagOf(waiting), wait: '20', remainingMs: 9_000 });
-    expect(res.statusCode).toBe(304);
+    expect(res.notModified).toBe(true);
     expect(total(sleeps)).toBe(9_000 - ANSWER_MARGIN_MS);
   });
 
@@ -119,7 +117,7 @@ describe('a read that waits for a change', () => {
     const touched = { ...waiting, updatedAt: '2026-01-01T09:09:09.000Z', lastSubmittedKey: 'k' };
     const { deps } = world([waiting, touched]);
     const res = await read(deps, { ifNoneMatch: tagOf(waiting), wait: '3' });
-    expect(res.statusCode).toBe(304);
+    expect(res.notModified).toBe(true);
   });
 
   it('answers 404 when the verification is gone while the read waits', async () => {

@@ -206,12 +206,12 @@ describe('submit-upload', () => {
     expect(recorded()).toEqual([]);
   });
 
-  it('throws BerbixPermanentError with the reason code on a 400, at once', async () => {
+  it('throws BerbixRefusedError with the reason code on a 400, at once', async () => {
     claimed(frontKey);
     s3.on(GetObjectCommand).resolves({ Body: body(makeJpeg()) });
     berbix.on('POST /v0/images/upload', { status: 400, body: { code: 400, message: 'bad request' } });
     const error = await handler({ verificationId: VID, key: frontKey }, context).catch((e: Error) => e);
-    expect(error).toMatchObject({ name: 'BerbixPermanentError', message: 'berbix_request_400' });
+    expect(error).toMatchObject({ name: 'BerbixRefusedError', message: 'berbix_request_400' });
     expect(berbix.calls('POST /v0/images/upload')).toHaveLength(1);
     expect(recorded()).toEqual([]);
   });

@@ -123,11 +123,11 @@ describe('create-transaction', () => {
     expect(berbix.requests).toHaveLength(0);
   });
 
-  it('throws BerbixPermanentError with the reason code when Berbix refuses the API secret', async () => {
+  it('throws BerbixRefusedError with the reason code when Berbix refuses the API secret', async () => {
     givenMeta(verification({ status: 'creating', berbixTransactionId: undefined, nextStep: undefined }));
     berbix.on('POST /v0/transactions', { status: 401, body: { code: 401, message: 'bad secret' } });
     await expect(tasks['create-transaction']!({ verificationId: VID }, context)).rejects.toMatchObject({
-      name: 'BerbixPermanentError',
+      name: 'BerbixRefusedError',
       message: 'berbix_auth_401',
     });
   });
@@ -216,6 +216,7 @@ describe('fetch-result', () => {
       Source: 'berbix-serverless',
       DetailType: 'VerificationCompleted',
       EventBusName: 'default',
+      Resources: [context.invokedFunctionArn],
     });
     // The completion time written with the result, without reading the verification again.
     expect(JSON.parse(entry.Detail!)).toEqual({
@@ -252,6 +253,7 @@ describe('fetch-result', () => {
 
   it('does not ask Berbix again when retried after completion', async () => {
     givenMeta(verification({ status: 'completed', resultSummary: { action: 'accept', flags: [] } }));
+    givenTokens();
     await tasks['fetch-result']!({ verificationId: VID }, context);
     expect(berbix.requests).toHaveLength(0);
     expect(events.commandCalls(PutEventsCommand)).toHaveLength(1);
@@ -311,8 +313,8 @@ describe('close-verification and delete-images', () => {
   it('stores only documented codes, never free text from an error', async () => {
     expect(
       await closeReason({
-        Error: 'BerbixPermanentError',
-        Cause: lambdaCause('BerbixPermanentError', 'Ada Lovelace, 1990-12-10'),
+        Error: 'BerbixRefusedError',
+        Cause: lambdaCause('BerbixRefusedError', 'Ada Lovelace, 1990-12-10'),
       }),
     ).toBe('task_failed');
     expect(await closeReason({ Error: 'TypeError', Cause: lambdaCause('TypeError', 'x is undefined') })).toBe(

@@ -230,7 +230,7 @@ describe('upload-received', () => {
     ]);
   });
 
-  it('deletes a re-post over an accepted object and forgets it, but keeps that object on its own redelivery', async () => {
+  it('forgets a re-post over an accepted object, then deletes it, but keeps that object on its own redelivery', async () => {
     const front = key('document_front', 1);
     // The claim is refused (nothing awaits the front); forgetting the accepted front is not.
     ddb.on(UpdateCommand).callsFake(async (input: { ConditionExpression?: string }) => {
@@ -251,9 +251,12 @@ describe('upload-received', () => {
 
     await handler(s3Event({ key: front, eTag: 'etag-2', sequencer: '0065A2' }), context);
     expect(deleted()).toEqual([front]);
-    const forget = ddb.commandCalls(UpdateCommand).at(-1)?.args[0].input;
+    const forgetCall = ddb.commandCalls(UpdateCommand).at(-1)!;
+    const forget = forgetCall.args[0].input;
     expect(forget?.UpdateExpression).toContain('REMOVE acceptedKeys.#step');
     expect(forget?.ExpressionAttributeNames).toMatchObject({ '#step': 'document_front' });
+    // Forgotten first: a reuse-front in between never copies a front that is being deleted.
+    expect(forgetCall.calledBefore(s3.commandCalls(DeleteObjectCommand).at(-1)!)).toBe(true);
   });
 
   it('deletes whatever a re-posted form brings once the images are deleted, or after a failure', async () => {

@@ -1,4 +1,4 @@
-import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { parseUploadKey } from '../../../lambdas/domain';
@@ -162,6 +162,20 @@ describe('POST /verifications/{id}/document-back/reuse-front', () => {
     );
     expect(errorOf(await call('reuse-front', CLIENT)).code).toBe('front_not_available');
   });
+
+  it('answers 409 front_not_available when the accepted front was deleted meanwhile', async () => {
+    givenMeta(
+      verification({
+        nextStep: 'upload_document_back',
+        acceptedKeys: { document_front: front },
+        awaiting: { step: 'document_back', attempt: 1, taskToken: 't', claimed: false },
+      }),
+    );
+    s3.on(CopyObjectCommand).rejects(new NoSuchKey({ message: 'gone', $metadata: {} }));
+    const res = await call('reuse-front', CLIENT);
+    expect(res.statusCode).toBe(409);
+    expect(errorOf(res).code).toBe('front_not_available');
+  });
 });
 
 describe('POST /verifications/{id}/id-scans', () => {
@@ -220,6 +234,7 @@ describe('GET /verifications/{id}', () => {
     const first = (await call('get-verification', CLIENT)) as { headers?: Record<string, string> };
     const etag = first.headers?.etag;
     expect(etag).toMatch(/^W\/"/);
+    expect(first.headers?.['cache-control']).toBe('no-store');
     const event = {
       ...apiEvent({ ...CLIENT, id: VID, headers: { 'if-none-match': etag! } }),
       queryStringParameters: { wait: '1' },
@@ -231,7 +246,7 @@ describe('GET /verifications/{id}', () => {
     };
     expect(res.statusCode).toBe(304);
     expect(res.body).toBeUndefined();
-    expect(res.headers?.etag).toBe(etag);
+    expect(res.headers).toEqual({ etag, 'cache-control': 'no-store' });
   });
 
   it('refuses a wait over 20 seconds with 400 invalid_request naming the parameter', async () => {

@@ -383,7 +383,7 @@ describe('the local Step Functions emulator', () => {
 
   it('catches a Lambda function error by its errorType, with the function error as JSON Cause', async () => {
     functions.set(fnArn('Submit'), async () => {
-      throw lambdaError('BerbixPermanentError', 'template not found');
+      throw lambdaError('BerbixRefusedError', 'template not found');
     });
     const arn = register({
       StartAt: 'Submit',
@@ -392,7 +392,7 @@ describe('the local Step Functions emulator', () => {
           Type: 'Task',
           Resource: 'arn:aws:states:::lambda:invoke',
           Parameters: { FunctionName: fnArn('Submit'), Payload: {} },
-          Catch: [{ ErrorEquals: ['BerbixPermanentError'], ResultPath: '$.error', Next: 'Failed' }],
+          Catch: [{ ErrorEquals: ['BerbixRefusedError'], ResultPath: '$.error', Next: 'Failed' }],
           End: true,
         },
         Failed: { Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' },
@@ -401,9 +401,9 @@ describe('the local Step Functions emulator', () => {
     const execution = await finished(await run(arn));
 
     expect(execution.status).toBe('FAILED');
-    expect(execution.error).toBe('BerbixPermanentError');
+    expect(execution.error).toBe('BerbixRefusedError');
     expect(JSON.parse(execution.cause!)).toEqual({
-      errorType: 'BerbixPermanentError',
+      errorType: 'BerbixRefusedError',
       errorMessage: 'template not found',
     });
   });
@@ -515,13 +515,13 @@ describe('the local Step Functions emulator', () => {
   it('fails an execution at a Fail state with its error and cause', async () => {
     const arn = register({
       StartAt: 'Stop',
-      States: { Stop: { Type: 'Fail', Error: 'BerbixPermanentError', Cause: 'bad template' } },
+      States: { Stop: { Type: 'Fail', Error: 'BerbixRefusedError', Cause: 'bad template' } },
     });
     const execution = await finished(await run(arn));
 
     expect(execution).toMatchObject({
       status: 'FAILED',
-      error: 'BerbixPermanentError',
+      error: 'BerbixRefusedError',
       cause: 'bad template',
     });
   });

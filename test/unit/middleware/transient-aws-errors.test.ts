@@ -40,9 +40,9 @@ describe('transient AWS errors in state-machine tasks', () => {
   });
 
   it('keeps the names of our own task errors and passes results through', async () => {
-    const named = Object.assign(new Error('x'), { name: 'BerbixPermanentError' });
+    const named = Object.assign(new Error('x'), { name: 'BerbixRefusedError' });
     await expect(taskHandler(async () => Promise.reject(named))({}, context)).rejects.toMatchObject({
-      name: 'BerbixPermanentError',
+      name: 'BerbixRefusedError',
     });
     ddb.on(GetItemCommand).resolves({});
     await expect(task({}, context)).resolves.toEqual({ ok: true });

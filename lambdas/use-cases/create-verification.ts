@@ -1,19 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { IdempotencyRecord, VerificationRepository } from '../../adapters/repository';
-import type { Workflow } from '../../adapters/workflow';
-import {
-  idempotencyKeyHeader,
-  newVerificationId,
-  pollDelayMs,
-  toVerificationView,
-  type CreateVerificationBody,
-  type Verification,
-} from '../../domain';
-import { HttpError, jsonResponse, logger, type ApiResult, type AuthContext } from '../../middleware';
+import type { IdempotencyRecord, Repository } from '../adapters/repository';
+import type { Workflow } from '../adapters/workflow';
+import { newVerificationId, pollDelayMs, type Verification } from '../domain';
+import { idempotencyKeyHeader, type CreateVerificationBody } from '../domain/requests';
+import type { AuthContext } from '../middleware/auth-context';
+import { HttpError } from '../middleware/http-error';
+import { logger } from '../middleware/logger';
 
 export interface CreateDeps {
-  repo: VerificationRepository;
-  workflow: Workflow;
+  repository: Repository;
+  workflow: Pick<Workflow, 'start'>;
   config: {
     createWaitMs: number;
     abandonAfterSeconds: number;
@@ -43,16 +39,23 @@ function requestHash(customerUid: string, body: CreateVerificationBody): string 
   return createHash('sha256').update(canonical).digest('hex');
 }
 
+/** What a create answers: the verification, `creating` still if Berbix has not answered in time. */
+export interface CreatedVerification {
+  verification: Verification;
+  /** An earlier create with the same Idempotency-Key made it. */
+  replayed: boolean;
+}
+
 /**
- * Waits (bounded) until the Create state has left `creating`: 201 then, else 202. The reads
- * come 20 ms apart at first and a sixteenth of the time waited apart later (at most 200 ms), so
- * the answer follows Berbix's within a sixteenth of the wait, not a fixed interval.
+ * Waits (bounded) until the Create state has left `creating`. The reads come 20 ms apart at first
+ * and a sixteenth of the time waited apart later (at most 200 ms), so the answer follows Berbix's
+ * within a sixteenth of the wait, not a fixed interval.
  */
-async function respondWhenCreated(
+async function whenCreated(
   deps: CreateDeps,
   verification: Verification,
   replayed: boolean,
-): Promise<ApiResult> {
+): Promise<CreatedVerification> {
   const sleep = deps.sleep ?? timer;
   const clock = () => (deps.now?.() ?? new Date()).getTime();
   const started = clock();
@@ -61,11 +64,9 @@ async function respondWhenCreated(
   while (current.status === 'creating' && clock() < deadline) {
     const pause = pollDelayMs(clock() - started, { maxMs: CREATE_POLL_MAX_MS });
     await sleep(Math.min(pause, Math.max(0, deadline - clock())));
-    current = (await deps.repo.get(verification.id)) ?? current;
+    current = (await deps.repository.get(verification.id)) ?? current;
   }
-  const headers: Record<string, string> = { location: `/verifications/${current.id}` };
-  if (replayed) headers['idempotent-replayed'] = 'true';
-  return jsonResponse(current.status === 'creating' ? 202 : 201, toVerificationView(current), headers);
+  return { verification: current, replayed };
 }
 
 /**
@@ -100,7 +101,7 @@ async function replay(
   deps: CreateDeps,
   existing: IdempotencyRecord | undefined,
   hash: string,
-): Promise<ApiResult> {
+): Promise<CreatedVerification> {
   if (existing && existing.requestHash !== hash) {
     throw new HttpError(
       422,
@@ -108,7 +109,7 @@ async function replay(
       'This Idempotency-Key was used with a different request',
     );
   }
-  const earlier = existing && (await deps.repo.get(existing.verificationId));
+  const earlier = existing && (await deps.repository.get(existing.verificationId));
   if (!earlier) {
     throw new HttpError(
       409,
@@ -116,13 +117,17 @@ async function replay(
       'A request with this Idempotency-Key is still being processed',
     );
   }
-  return respondWhenCreated(deps, earlier, true);
+  return whenCreated(deps, earlier, true);
 }
 
+/**
+ * POST /verifications: the verification (and its Idempotency-Key claim) in one write, then its
+ * execution started; waits a little for Berbix's create so most callers learn the first step.
+ */
 export async function createVerification(
   deps: CreateDeps,
   input: { auth: AuthContext; body: CreateVerificationBody; idempotencyKey: string | undefined },
-): Promise<ApiResult> {
+): Promise<CreatedVerification> {
   const { auth, body } = input;
   if (body.customer_uid !== undefined && !auth.isBackend) {
     throw new HttpError(403, 'customer_uid_not_allowed', 'Only a backend caller may set customer_uid');
@@ -148,7 +153,7 @@ export async function createVerification(
     updatedAt: now,
   };
   // The verification and its key claim are one write: a failed create leaves no claimed key.
-  const created = await deps.repo.create(
+  const created = await deps.repository.create(
     verification,
     {
       ...(body.email ? { email: body.email } : {}),
@@ -167,10 +172,10 @@ export async function createVerification(
     });
   } catch (error) {
     // Leave nothing half-made: the verification is failed and the key free for a retry.
-    await deps.repo.close(id, 'failed', 'start_failed');
-    if (idempotencyKey) await deps.repo.releaseIdempotencyKey(auth.sub, idempotencyKey);
+    await deps.repository.close(id, 'failed', 'start_failed');
+    if (idempotencyKey) await deps.repository.releaseIdempotencyKey(auth.sub, idempotencyKey);
     throw error;
   }
   logger.info('Verification created', { verificationId: id });
-  return respondWhenCreated(deps, verification, false);
+  return whenCreated(deps, verification, false);
 }

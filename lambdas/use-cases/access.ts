@@ -1,23 +1,23 @@
-import type { VerificationRepository } from '../../adapters/repository';
+import type { Repository } from '../adapters/repository';
 import {
   acceptsUpload,
   acceptsUploads,
-  verificationIdParam,
+  isVerificationId,
   type Awaiting,
   type UploadStep,
   type Verification,
-} from '../../domain';
-import { HttpError, notFound, type AuthContext } from '../../middleware';
+} from '../domain';
+import type { AuthContext } from '../middleware/auth-context';
+import { HttpError, notFound } from '../middleware/http-error';
 
 /** The verification the caller may see: its creator's, or any for the backend. Others are 404. */
 export async function loadOwned(
-  repo: VerificationRepository,
+  repository: Pick<Repository, 'get'>,
   rawId: string | undefined,
   auth: AuthContext,
 ): Promise<Verification> {
-  const id = verificationIdParam.safeParse(rawId);
-  if (!id.success) throw notFound();
-  const verification = await repo.get(id.data);
+  if (!isVerificationId(rawId)) throw notFound();
+  const verification = await repository.get(rawId);
   if (!verification) throw notFound();
   if (!auth.isBackend && verification.customerUid !== auth.sub) throw notFound();
   return verification;
@@ -27,6 +27,17 @@ export function requireBackend(auth: AuthContext): void {
   if (!auth.isBackend)
     throw new HttpError(403, 'insufficient_scope', 'This operation needs the backend scope');
 }
+
+/** The 409 of an upload that comes while another is being processed. */
+export const uploadInProgress = (status: Verification['status']) =>
+  new HttpError(
+    409,
+    'upload_in_progress',
+    'An upload is being processed; retry when status is awaiting_upload',
+    {
+      status,
+    },
+  );
 
 /**
  * The wait an upload of `step` would answer, or the 409 that explains why there is none:
@@ -42,16 +53,8 @@ export function awaitedUpload(verification: Verification, step: UploadStep): Awa
       status,
     });
   }
-  if (status !== 'awaiting_upload' || !awaiting?.taskToken || awaiting.claimed) {
-    throw new HttpError(
-      409,
-      'upload_in_progress',
-      'An upload is being processed; retry when status is awaiting_upload',
-      {
-        status,
-      },
-    );
-  }
+  if (status !== 'awaiting_upload' || !awaiting?.taskToken || awaiting.claimed)
+    throw uploadInProgress(status);
   if (!nextStep || !acceptsUpload(nextStep, step)) {
     throw new HttpError(409, 'step_out_of_order', `Berbix expects ${nextStep ?? 'nothing'} now`, {
       next_step: nextStep ?? null,

@@ -7,14 +7,18 @@ import {
   BerbixServerError,
   type NextStep,
   type UploadOutcome as BerbixUploadOutcome,
-} from '../../berbix';
-import { BerbixPermanentError, BerbixTransientError, type UploadOutcome } from '../../domain';
+} from '../berbix';
+import { BerbixRefusedError, BerbixTransientError, FlowFailedError, type UploadOutcome } from '../domain';
 
 /**
  * The longest Retry-After a task waits out itself before handing the retry to the state machine
  * (whose backoff then adds its own wait). Well inside every task function's timeout.
  */
 export const MAX_RETRY_AFTER_WAIT_MS = 10_000;
+
+/** The client checked its input and refused to send the request (no HTTP status). */
+const isRefusedLocally = (error: BerbixError): boolean =>
+  error.status === undefined && error.code === 'invalid_input';
 
 /**
  * The failure reason code of a Berbix error (see docs/operations.md): `BerbixRequestError` with
@@ -26,7 +30,7 @@ export function failureReason(error: BerbixError): string {
     .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toLowerCase();
   if (error instanceof BerbixNetworkError) return `${name}_${error.failure}`;
-  if (error.status === undefined && error.code === 'invalid_input') return 'berbix_invalid_input';
+  if (isRefusedLocally(error)) return 'berbix_invalid_input';
   return error.status === undefined ? name : `${name}_${error.status}`;
 }
 
@@ -46,29 +50,22 @@ export function isTransientBerbixError(error: BerbixError): boolean {
 }
 
 /**
- * Berbix errors become the two names the state machine knows, each with the reason code as its
- * message: transient ones are retried by the ASL's Retry (after waiting out a Retry-After the
- * client had no budget left for), the rest (a 4xx: Berbix refused the request) end the
+ * Berbix errors become the names the state machine knows, each with the reason code as its message:
+ * transient ones are retried by the ASL's Retry (after waiting out a Retry-After the client had no
+ * budget left for); Berbix's refusals (a 4xx) and input the client refused to send end the
  * verification as failed. Either way the code becomes the failure reason if the verification fails.
  */
 export async function asTaskError(error: unknown): Promise<never> {
   if (!(error instanceof BerbixError)) throw error;
   const reason = failureReason(error);
-  if (!isTransientBerbixError(error)) throw new BerbixPermanentError(reason);
+  // The client refused to send it: nothing was asked of Berbix, and a retry would send the same.
+  if (isRefusedLocally(error)) throw new FlowFailedError(reason);
+  if (!isTransientBerbixError(error)) throw new BerbixRefusedError(reason);
   const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
   if (retryAfterMs !== undefined && retryAfterMs > 0) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfterMs, MAX_RETRY_AFTER_WAIT_MS)));
   }
   throw new BerbixTransientError(reason);
-}
-
-/**
- * Starts a read a task may not end up needing, alongside the others: its failure surfaces where it
- * is awaited, and is never an unhandled rejection when it is not.
- */
-export function prefetch<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
 }
 
 /** An upload Berbix answered: 200 as it is, a 409 as "go to the step Berbix expects", nothing else. */

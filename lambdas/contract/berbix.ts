@@ -1,0 +1,2 @@
+/** Berbix's production API, unless the stack is pointed elsewhere (the sandbox, a proxy). */
+export const DEFAULT_BERBIX_API_URL = 'https://api.berbix.com';
