@@ -53,6 +53,29 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** `304 Not Modified`: the version named by `If-None-Match` is still the current one. */
+export interface NotModified {
+  ok: false;
+  status: 304;
+  notModified: true;
+  error: undefined;
+  response: Response;
+}
+
+export const isNotModified = (answer: Answer<unknown> | NotModified): answer is NotModified =>
+  'notModified' in answer && answer.notModified;
+
+/** The version (`ETag`) an answer carries, to send back as `If-None-Match`. */
+export const etagOf = (answer: Answer<unknown> | NotModified): string | undefined =>
+  answer.response.headers.get('etag') ?? undefined;
+
+export interface ChangeOptions extends RequestOptions {
+  /** The `ETag` of the last answer seen. */
+  ifNoneMatch: string;
+  /** Seconds the server may wait for a change, 0 to 20. @default 0 (answer at once) */
+  wait?: number;
+}
+
 export interface VerificationClient {
   /** `POST /verifications`: 201 once Berbix created the transaction, 202 while it is still `creating`. */
   createVerification(
@@ -61,6 +84,12 @@ export interface VerificationClient {
   ): Promise<Answer<Verification>>;
   /** `GET /verifications/{id}`. */
   getVerification(id: string, options?: RequestOptions): Promise<Answer<Verification>>;
+  /**
+   * `GET /verifications/{id}?wait=…` with `If-None-Match`: the verification once it differs from
+   * the version named (at once if it already does, else as soon as it changes within `wait`
+   * seconds), or `NotModified`.
+   */
+  getVerificationIfChanged(id: string, options: ChangeOptions): Promise<Answer<Verification> | NotModified>;
   /** `POST /verifications/{id}/uploads`: a presigned POST for the step Berbix asks for now. */
   createUpload(
     id: string,
@@ -132,6 +161,20 @@ export function createVerificationClient(options: VerificationClientOptions): Ve
       ),
     getVerification: (id, { signal } = {}) =>
       answer(raw.GET('/verifications/{id}', { params: byId(id), signal })),
+    async getVerificationIfChanged(id, { ifNoneMatch, wait, signal }) {
+      const read = await answer<Verification>(
+        raw.GET('/verifications/{id}', {
+          params: {
+            path: { id },
+            ...(wait === undefined ? {} : { query: { wait } }),
+            header: { 'If-None-Match': ifNoneMatch },
+          },
+          signal,
+        }),
+      );
+      if (read.status !== 304) return read;
+      return { ok: false, status: 304, notModified: true, error: undefined, response: read.response };
+    },
     createUpload: (id, body, { signal } = {}) =>
       answer(raw.POST('/verifications/{id}/uploads', { params: byId(id), body, signal })),
     reuseFront: (id, { signal } = {}) =>

@@ -36,7 +36,22 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Status, next step, issues and attempts of a verification */
+        /**
+         * Status, next step, issues and attempts of a verification
+         * @description Every answer carries a weak `ETag`, the version of what the caller sees: everything in the
+         *     body but `updated_at` (status, `next_step`, `issues`, `issue_details`, `attempts`, the
+         *     result, the failure reason, the deletion state). Send it back as `If-None-Match` to learn
+         *     whether anything changed: `304 Not Modified` (no body) while nothing did, `200` with the
+         *     verification and its new `ETag` once something did.
+         *
+         *     With `wait`, a read whose `If-None-Match` names the current version waits for a change
+         *     instead of answering `304` at once: it is answered `200` as soon as the verification
+         *     changes (the server re-reads it, strongly consistent, 20 ms apart at first and at most 1 s
+         *     apart later), or `304` once `wait` seconds passed without a change; then ask again. A
+         *     client sees each verdict without a polling interval, with one request per change or per
+         *     `wait` seconds. Without `If-None-Match` (or with an older version) the read is answered at
+         *     once. Answers are not to be cached (`Cache-Control: no-store`).
+         */
         get: operations["getVerification"];
         put?: never;
         post?: never;
@@ -552,8 +567,18 @@ export interface operations {
     };
     getVerification: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                /**
+                 * @description Seconds to wait for a change of the version named by `If-None-Match`, 0 (the
+                 *     default: answer at once) to 20. Anything else is `400 invalid_request` with
+                 *     `details: [{path: "wait", message}]`.
+                 */
+                wait?: number;
+            };
+            header?: {
+                /** @description The `ETag` of the last answer seen (a list of tags and `*` are understood; tags compare weakly). */
+                "If-None-Match"?: string;
+            };
             path: {
                 id: components["parameters"]["VerificationId"];
             };
@@ -561,15 +586,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The verification. */
+            /** @description The verification (changed, when `If-None-Match` was sent). */
             200: {
                 headers: {
+                    /** @description The version of the verification as the caller sees it (weak). */
+                    ETag?: string;
+                    "Cache-Control"?: "no-store";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Verification"];
                 };
             };
+            /**
+             * @description Not modified: `If-None-Match` names the current version (after waiting up to `wait`
+             *     seconds for a change). No body; read again with the same `If-None-Match`.
+             */
+            304: {
+                headers: {
+                    /** @description The current version, the one `If-None-Match` named. */
+                    ETag?: string;
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["InvalidRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["InsufficientScope"];
             404: components["responses"]["NotFound"];

@@ -1,13 +1,15 @@
 /** Waiting for a verification to change, which happens asynchronously after each upload. */
-import type { Answer, VerificationClient } from './api';
+import { etagOf, isNotModified, type Answer, type VerificationClient } from './api';
 import { isFinal, type UploadStep, type Verification } from './types';
 
 export interface WaitOptions {
   signal?: AbortSignal;
-  /** Between two reads. @default 300 */
+  /** Between two reads, when the API cannot wait for a change (it sends no ETag). @default 300 */
   intervalMs?: number;
   /** @default 120000 */
   timeoutMs?: number;
+  /** Seconds the API may hold one read until the verification changes, 0 to 20. @default 20 */
+  waitSeconds?: number;
 }
 
 /** The verification did not reach the awaited state in time; `last` is what was seen last. */
@@ -39,23 +41,41 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /**
  * Reads `GET /verifications/{id}` until `until` holds, and answers that read; an error answer is
- * returned as soon as it comes. This polls; when the API offers a read that waits for a change
- * (`?wait=<seconds>` with the last version seen), it belongs here and callers stay as they are.
+ * returned as soon as it comes. After the first read, each read names the version seen
+ * (`If-None-Match`) and lets the API wait up to `waitSeconds` for a change, so every change is
+ * seen as it happens, without a polling interval. An API that sends no ETag, or does not wait
+ * (a `304` at once, the same ETag again), is polled every `intervalMs` instead.
  */
 export async function waitForVerification(
   client: VerificationClient,
   id: string,
   until: (v: Verification) => boolean,
-  { signal, intervalMs = 300, timeoutMs = 120_000 }: WaitOptions = {},
+  { signal, intervalMs = 300, timeoutMs = 120_000, waitSeconds = 20 }: WaitOptions = {},
 ): Promise<Answer<Verification>> {
   const deadline = Date.now() + timeoutMs;
   let last: Verification | undefined;
+  let etag: string | undefined;
   for (;;) {
-    const read = await client.getVerification(id, { signal });
-    if (!read.ok || until(read.data)) return read;
-    last = read.data;
+    // Never asks the API to hold a read much past the deadline (at most the last second).
+    const wait = Math.max(0, Math.min(waitSeconds, Math.ceil((deadline - Date.now()) / 1000)));
+    const started = Date.now();
+    const read =
+      etag === undefined
+        ? await client.getVerification(id, { signal })
+        : await client.getVerificationIfChanged(id, { ifNoneMatch: etag, wait, signal });
+    let poll: boolean;
+    if (isNotModified(read)) {
+      // Unchanged: held for a while, ask again at once; answered straight away, the API does not wait.
+      poll = wait === 0 || Date.now() - started < (wait * 1000) / 2;
+    } else {
+      if (!read.ok || until(read.data)) return read;
+      last = read.data;
+      const seen = etagOf(read);
+      poll = seen === undefined || seen === etag;
+      etag = seen;
+    }
     if (Date.now() >= deadline) throw new WaitTimeoutError(id, last);
-    await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())), signal);
+    if (poll) await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())), signal);
   }
 }
 

@@ -382,8 +382,8 @@ export class BerbixVerification extends Construct {
       .bindTable(table, { items: ['GetItem', 'UpdateItem'] })
       .addEnvironments({ [ENV.maxUploadAttempts]: numberText(maxUploadAttempts) });
     const submitUpload = make('SubmitUploadFn', 'sfn/submit-upload', {
-      // Reads up to 20 MiB from S3 and sends it base64-encoded: memory and time for that.
-      memorySize: 1024,
+      // One copy of a 20 MiB image, its base64 JSON streamed: peak 164 MiB (docs/benchmarks.md).
+      memorySize: 256,
       timeout: Duration.seconds(120),
     })
       .bindTable(table, { items: berbixCaller })
@@ -510,7 +510,10 @@ export class BerbixVerification extends Construct {
         [ENV.imageRetentionSeconds]: numberText(imageRetention.toSeconds()),
       });
     stateMachine.grantStartExecution(createVerification);
-    const getVerification = make('GetVerificationFn', 'api/get-verification')
+    // A read may wait up to 20 s for a change (`?wait=`), inside API Gateway's 30 s.
+    const getVerification = make('GetVerificationFn', 'api/get-verification', {
+      timeout: Duration.seconds(25),
+    })
       .bindTable(table, reads)
       .addEnvironments(scopes);
     const createUpload = make('CreateUploadFn', 'api/create-upload')

@@ -604,23 +604,42 @@ export class VerificationRepository {
 
   /**
    * Caches Berbix's result and completes the verification, atomically; undefined (and nothing
-   * written) when it can no longer complete, e.g. deleted meanwhile.
+   * written) when it can no longer complete, e.g. deleted meanwhile. Given the verification as the
+   * caller read it (`seen`), the completed one is built from it instead of read again.
    */
   async recordResult(
     id: string,
     transaction: BerbixTransaction,
     summary: ResultSummary,
+    seen?: Verification,
   ): Promise<Verification | undefined> {
     const from = statusIn(allowedPredecessors('completed'));
+    const now = this.#timestamp();
     const { written } = await this.#transact([
       this.#resultItem(id, transaction),
       this.#metaItem(id, {
         set: 'SET #status = :completed, resultSummary = :summary, nextStep = :done, completedAt = if_not_exists(completedAt, :now), updatedAt = :now REMOVE awaiting',
         condition: from.expression,
-        values: { ...from.values, ':completed': 'completed', ':summary': summary, ':done': 'done' },
+        values: {
+          ...from.values,
+          ':completed': 'completed',
+          ':summary': summary,
+          ':done': 'done',
+          ':now': now,
+        },
       }),
     ]);
-    return written ? this.get(id) : undefined;
+    if (!written) return undefined;
+    if (!seen) return this.get(id);
+    const { awaiting: _awaiting, ...rest } = seen;
+    return {
+      ...rest,
+      status: 'completed',
+      resultSummary: summary,
+      nextStep: 'done',
+      completedAt: seen.completedAt ?? now,
+      updatedAt: now,
+    };
   }
 
   /**

@@ -12,6 +12,31 @@ const isMissing = (error: unknown): boolean => {
   return name === 'NoSuchKey' || name === 'NotFound';
 };
 
+/**
+ * S3 sent a body of another length than its Content-Length (a dropped connection): a server-side
+ * fault, which the task middleware names `AwsTransientError` so the state machine tries again.
+ */
+export class TruncatedBodyError extends Error {
+  override name = 'TruncatedBodyError';
+  readonly $fault = 'server';
+  constructor(expected: number, received: number) {
+    super(`the object's body had ${received} bytes where Content-Length said ${expected}`);
+  }
+}
+
+/** Reads a body of exactly `length` bytes into one buffer allocated up front. */
+async function readExactly(body: AsyncIterable<Uint8Array>, length: number): Promise<Uint8Array> {
+  const bytes = Buffer.allocUnsafeSlow(length);
+  let offset = 0;
+  for await (const chunk of body) {
+    if (offset + chunk.byteLength > length) throw new TruncatedBodyError(length, offset + chunk.byteLength);
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  if (offset !== length) throw new TruncatedBodyError(length, offset);
+  return bytes;
+}
+
 /** The uploads bucket. Keys are always built by the server (lambdas/domain/upload-key.ts). */
 export class UploadStore {
   readonly #s3: S3Client;
@@ -22,12 +47,21 @@ export class UploadStore {
     this.#bucket = bucket;
   }
 
-  /** The object's bytes, or undefined when it does not exist (deleted meanwhile). */
+  /**
+   * The object's bytes, or undefined when it does not exist (deleted meanwhile). Read into one
+   * buffer of the object's Content-Length as the body arrives: no list of chunks joined at the
+   * end, so a 20 MiB image costs 20 MiB.
+   */
   async getBytes(key: string): Promise<Uint8Array | undefined> {
     try {
       const out = await this.#s3.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
       if (!out.Body) return new Uint8Array();
-      return await out.Body.transformToByteArray();
+      const length = out.ContentLength;
+      const body = out.Body as unknown as Partial<AsyncIterable<Uint8Array>>;
+      if (length === undefined || typeof body[Symbol.asyncIterator] !== 'function') {
+        return await out.Body.transformToByteArray();
+      }
+      return await readExactly(body as AsyncIterable<Uint8Array>, length);
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;

@@ -18,6 +18,7 @@ import {
   type BerbixOperation,
   type NetworkFailure,
 } from './errors';
+import { Base64Bytes, jsonBody, type StreamedJson } from './json-body';
 import { scrubText } from './redact';
 import {
   backoffDelayMs,
@@ -91,6 +92,7 @@ interface RequestSpec {
   safety: RequestSafety;
   /** undefined = Basic with the API secret. */
   bearer?: string;
+  /** JSON; `Base64Bytes` values are sent as base64 strings, streamed (see json-body.ts). */
   body?: unknown;
   /** Values to scrub from Berbix's error text besides the secret and this request's token. */
   secrets?: readonly string[];
@@ -239,7 +241,11 @@ export class BerbixClient {
     return this.#toTokens(parsed, parsed.refresh_token || refreshToken);
   }
 
-  /** `POST /v0/images/upload` with the client token; images are sent base64 in JSON. */
+  /**
+   * `POST /v0/images/upload` with the client token; images are sent base64 in JSON. Image bytes
+   * are encoded while the body is streamed (again for each attempt), so no base64 or JSON copy of
+   * an image is ever held.
+   */
   async uploadImages(
     session: TokenSession,
     images: ImageUpload[],
@@ -256,7 +262,8 @@ export class BerbixClient {
       const entry: Record<string, unknown> = {
         image_subject: image.subject,
         format: image.format,
-        data: toBase64(image.data, `images[${i}].data`, operation),
+        // Bytes stay bytes: the body is streamed, each chunk base64-encoded as it is sent.
+        data: toWireBinary(image.data, `images[${i}].data`, operation),
       };
       if (image.extractedBarcode !== undefined) {
         if (image.extractedBarcode.barcodeType !== 'pdf417')
@@ -437,7 +444,8 @@ export class BerbixClient {
   async #call(spec: RequestSpec, schema: z.ZodMiniType | null, call: CallContext): Promise<unknown> {
     const deadline = call.deadline ?? this.#now() + this.#retry.maxTotalMs;
     const attemptTimeoutMs = call.timeoutMs ?? this.#timeoutMs;
-    const payload = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    // Serialised once; a streamed body is a new stream per attempt (a sent stream cannot be re-read).
+    const payload = spec.body === undefined ? undefined : jsonBody(spec.body);
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - this.#now();
       // Only a follow-up request of the call (refresh, repeat after a 401) can find the budget spent.
@@ -487,7 +495,7 @@ export class BerbixClient {
 
   async #attempt(
     spec: RequestSpec,
-    payload: string | undefined,
+    payload: string | StreamedJson | undefined,
     timeoutMs: number,
     signal: AbortSignal | undefined,
   ): Promise<Outcome> {
@@ -500,14 +508,17 @@ export class BerbixClient {
       'User-Agent': this.#userAgent,
     };
     if (payload !== undefined) headers['Content-Type'] = 'application/json';
+    const streamed = typeof payload === 'object';
+    // A stream has no length of its own: sent with Content-Length, not chunked.
+    if (streamed) headers['Content-Length'] = String(payload.length);
     try {
       const response = await fetch(`${this.#baseUrl}${spec.path}`, {
         method: spec.method,
         headers,
-        body: payload,
+        ...(streamed ? { body: payload.stream(), duplex: 'half' } : { body: payload }),
         signal: combined,
         redirect: 'manual',
-      });
+      } as RequestInit);
       // The body is read under the same signal, so a stalled body times out too.
       const text = await response.text();
       return { kind: 'response', status: response.status, headers: response.headers, text };
@@ -588,12 +599,23 @@ function sessionSecrets(session: TokenSession): string[] {
   return [accessToken, clientToken, refreshToken];
 }
 
+/**
+ * Bytes up to this size are also kept as a base64 string, to scrub it from Berbix's error text.
+ * A longer payload's base64 is a run of 32+ token characters, which `scrubText` removes anyway.
+ */
+const SCRUB_AS_SECRET_MAX_BYTES = 1024;
+
 /** The base64 payloads of one wire image (image data and barcode data are never echoed). */
 function binarySecrets(entry: Record<string, unknown>): string[] {
   const barcode = (
     entry.supplementary_data as { extracted_barcode?: { extracted_data?: string } } | undefined
   )?.extracted_barcode?.extracted_data;
-  return [entry.data as string, ...(barcode ? [barcode] : [])];
+  return [entry.data, ...(barcode ? [barcode] : [])].flatMap((value) => {
+    if (typeof value === 'string') return [value];
+    if (value instanceof Base64Bytes && value.bytes.byteLength <= SCRUB_AS_SECRET_MAX_BYTES)
+      return [value.toBase64()];
+    return [];
+  });
 }
 
 function unsafeRetry(value: UnsafeRetry | undefined): UnsafeRetry {
@@ -644,6 +666,15 @@ function requireText(value: unknown, name: string, operation: BerbixOperation): 
 
 // A plain character class: a grouped repetition overflows V8's regex stack on multi-MiB strings.
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Bytes are kept for streaming; a string must already be base64 (checked, never echoed). */
+function toWireBinary(data: BinaryInput, name: string, operation: BerbixOperation): Base64Bytes | string {
+  if (data instanceof Uint8Array) {
+    if (data.byteLength === 0) throw invalidInput(operation, `${name} is empty`);
+    return new Base64Bytes(data);
+  }
+  return toBase64(data, name, operation);
+}
 
 /** Bytes are encoded; a string must already be base64 (checked, never echoed). */
 function toBase64(data: BinaryInput, name: string, operation: BerbixOperation): string {

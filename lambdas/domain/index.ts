@@ -10,3 +10,4 @@ export * from './verification';
 export * from './errors';
 export * from './failure-reasons';
 export * from './arrived-object';
+export * from './version';

@@ -2,6 +2,7 @@ import type { BerbixClientFactory } from '../adapters/berbix';
 import type { Repository } from '../adapters/repository';
 import { VerificationGoneError, type NextStep } from '../domain';
 import { logger } from '../middleware/logger';
+import { prefetch } from './prefetch';
 import { asTaskError } from './task-errors';
 
 /**
@@ -19,7 +20,8 @@ export async function createTransaction(
   verificationId: string,
 ): Promise<NextStep> {
   const { repository, config } = deps;
-  // The verification and its create inputs are independent reads: side by side.
+  // Independent reads at once: the verification, its create inputs and the Berbix client.
+  const clientRead = prefetch(deps.berbixClient());
   const [verification, inputs] = await Promise.all([
     repository.get(verificationId),
     config.sendContactDetails ? repository.getCreateInputs(verificationId) : {},
@@ -27,7 +29,7 @@ export async function createTransaction(
   if (!verification || verification.status === 'deleted') throw new VerificationGoneError(verificationId);
   // A retried task after the transaction was recorded: never create a second one.
   if (verification.berbixTransactionId && verification.nextStep) return verification.nextStep;
-  const client = await deps.berbixClient();
+  const client = await clientRead;
   const created = await client
     .createTransaction({
       customerUid: verification.customerUid,

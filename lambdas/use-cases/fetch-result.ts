@@ -3,12 +3,14 @@ import type { VerificationEvents } from '../adapters/events';
 import type { Repository } from '../adapters/repository';
 import { VerificationGoneError, type Verification } from '../domain';
 import { logger } from '../middleware/logger';
+import { prefetch } from './prefetch';
 import { asTaskError } from './task-errors';
 import { tokenSession } from './token-session';
 
 /**
  * FetchResult: Berbix GET once, cached in DynamoDB (RESULT item + summary on META), then the
  * VerificationCompleted event. A retry after completion only publishes again (at least once).
+ * The verification, the tokens and the Berbix client are read at once.
  */
 export async function fetchResult(
   deps: {
@@ -31,7 +33,8 @@ export async function fetchResult(
       },
       deps.publisher,
     );
-  // The verification and its tokens are independent reads: side by side.
+  // Independent reads at once: the verification, its tokens and the Berbix client.
+  const clientRead = prefetch(deps.berbixClient());
   const [verification, tokens] = await Promise.all([
     repository.get(verificationId),
     repository.getTokens(verificationId),
@@ -42,11 +45,10 @@ export async function fetchResult(
     return;
   }
   const session = tokenSession(repository, verificationId, tokens);
-  const transaction = await (await deps.berbixClient()).getTransaction(session).catch(asTaskError);
-  const completed = await repository.recordResult(verificationId, transaction, {
-    action: transaction.action ?? null,
-    flags: transaction.flags ?? [],
-  });
+  const transaction = await (await clientRead).getTransaction(session).catch(asTaskError);
+  const summary = { action: transaction.action ?? null, flags: transaction.flags ?? [] };
+  // The completed verification is built from the one read above, not read again.
+  const completed = await repository.recordResult(verificationId, transaction, summary, verification);
   if (!completed) throw new VerificationGoneError(verificationId);
   await publish(completed);
   logger.info('Verification completed', {

@@ -12,6 +12,7 @@ import {
   type UploadOutcome,
 } from '../domain';
 import { logger } from '../middleware/logger';
+import { prefetch } from './prefetch';
 import { uploadOutcome } from './task-errors';
 import { tokenSession } from './token-session';
 
@@ -25,7 +26,8 @@ const refusedLocally = (step: DocumentStep, reason: string): UploadOutcome => ({
 /**
  * SubmitUpload: reads the claimed object, checks it locally (an image by its bytes; a scan for
  * content), sends it to Berbix with the client token (refreshed tokens are persisted), and records
- * next_step, issues and attempts. A 409 routes by the step Berbix carries.
+ * next_step, issues and attempts. A 409 routes by the step Berbix carries. The verification, the
+ * object, the tokens and the Berbix client are read at once; none depends on another.
  */
 export async function submitUpload(
   deps: {
@@ -37,25 +39,31 @@ export async function submitUpload(
 ): Promise<NextStep> {
   const { repository, uploads } = deps;
   const { verificationId, key } = input;
-  const verification = await repository.get(verificationId);
-  if (!verification || verification.status === 'deleted') throw new VerificationGoneError(verificationId);
   const upload = parseUploadKey(key);
-  if (!upload || upload.verificationId !== verificationId) throw new FlowFailedError('invalid_upload_key');
+  const ours = upload !== undefined && upload.verificationId === verificationId;
+  const reading = {
+    verification: repository.get(verificationId),
+    bytes: ours ? prefetch(uploads.getBytes(key)) : undefined,
+    tokens: prefetch(repository.getTokens(verificationId)),
+    client: prefetch(deps.berbixClient()),
+  };
+  const verification = await reading.verification;
+  if (!verification || verification.status === 'deleted') throw new VerificationGoneError(verificationId);
+  if (!upload || !ours || !reading.bytes) throw new FlowFailedError('invalid_upload_key');
   // Retried after the outcome was recorded: answer what was recorded, do not upload twice.
   if (verification.lastSubmittedKey === key && verification.nextStep) return verification.nextStep;
   const awaitedStep = verification.awaiting?.step;
   if (verification.awaiting?.uploadKey !== key || !awaitedStep)
     throw new FlowFailedError('upload_not_claimed');
 
-  // The object and the tokens are independent reads: side by side.
-  const [bytes, tokens] = await Promise.all([uploads.getBytes(key), repository.getTokens(verificationId)]);
+  const bytes = await reading.bytes;
   let outcome: UploadOutcome;
   let refusedImage = false;
   if (!bytes || bytes.length === 0) {
     outcome = refusedLocally(awaitedStep, bytes ? 'empty' : 'missing');
   } else if (upload.step === 'id_scan') {
+    const [tokens, client] = await Promise.all([reading.tokens, reading.client]);
     const session = tokenSession(repository, verificationId, tokens);
-    const client = await deps.berbixClient();
     outcome = await uploadOutcome(() =>
       client.uploadIdScan(session, { scanType: 'pdf417', extractedData: bytes }),
     );
@@ -65,8 +73,8 @@ export async function submitUpload(
       outcome = refusedLocally(awaitedStep, check.reason);
       refusedImage = true;
     } else {
+      const [tokens, client] = await Promise.all([reading.tokens, reading.client]);
       const session = tokenSession(repository, verificationId, tokens);
-      const client = await deps.berbixClient();
       const subject = upload.step;
       outcome = await uploadOutcome(() =>
         client.uploadImages(session, [{ subject, format: check.format, data: bytes }]),

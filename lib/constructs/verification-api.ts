@@ -117,7 +117,9 @@ export class VerificationApi extends Construct {
                 apigw.CorsHttpMethod.POST,
                 apigw.CorsHttpMethod.DELETE,
               ],
-              allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+              allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-none-match'],
+              // The waiting read's version, which a browser client sends back as If-None-Match.
+              exposeHeaders: ['etag'],
             }
           : undefined,
     });

@@ -114,7 +114,8 @@ describe('VerificationStack props', () => {
       CorsConfiguration: {
         AllowOrigins: ['https://app.example.com'],
         AllowMethods: ['GET', 'POST', 'DELETE'],
-        AllowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+        AllowHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-none-match'],
+        ExposeHeaders: ['etag'],
       },
     });
     synth.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {

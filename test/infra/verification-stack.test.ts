@@ -2,6 +2,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import { CALL_BUDGET_MS } from '../../lambdas/adapters/berbix';
 import { ENV } from '../../lambdas/contract';
+import { MAX_WAIT_SECONDS } from '../../lambdas/domain/version';
+import { ANSWER_MARGIN_MS } from '../../lambdas/use-cases/read-verification';
 import { resolvedEnv, variablesReadOnLoad } from './handler-env';
 import { CONTRACT_ROUTES, HANDLER_OF, synthesize, type Synthesized } from './synth';
 import type { VerificationFunctionId } from '../../lib/berbix-verification';
@@ -267,6 +269,12 @@ describe('the functions', () => {
 });
 
 describe('timeouts', () => {
+  it('lets GetVerificationFn hold its longest waiting read and still answer inside API Gateway’s 30 s', () => {
+    const timeout = resources[logicalId('GetVerificationFn')]?.Properties.Timeout as number;
+    expect(timeout * 1000).toBeGreaterThanOrEqual(MAX_WAIT_SECONDS * 1000 + ANSWER_MARGIN_MS);
+    expect(timeout).toBeLessThan(30);
+  });
+
   it('lets every function that calls Berbix outlive one Berbix call with its retries', () => {
     const callers = FUNCTION_IDS.filter((fnId) => 'BERBIX_API_URL' in env(fnId));
     expect(callers.length).toBeGreaterThan(0);

@@ -3,7 +3,7 @@
  * `GET /verifications/{id}?wait=<seconds>`: a server with the waiting read (it answers with an
  * `ETag`) holds the request until something changes and is asked again at once with
  * `If-None-Match`; a server that ignores `wait` answers at once and is asked again after a short,
- * growing pause. (`wait` is not in docs/openapi.yaml yet; the typed client's `raw` sends it.)
+ * growing pause. See `GET /verifications/{id}` in docs/openapi.yaml.
  */
 import {
   NetworkError,
@@ -50,9 +50,11 @@ async function waitingRead(
   let result: { data?: Verification; error?: unknown; response: Response };
   try {
     result = await client.raw.GET('/verifications/{id}', {
-      // `query.wait` is the waiting read of issue #10, not yet in the spec the client is typed from.
-      params: { path: { id }, query: { wait: waitSeconds } } as { path: { id: string } },
-      ...(etag ? { headers: { 'If-None-Match': etag } } : {}),
+      params: {
+        path: { id },
+        query: { wait: waitSeconds },
+        ...(etag ? { header: { 'If-None-Match': etag } } : {}),
+      },
       signal,
     });
   } catch (error) {

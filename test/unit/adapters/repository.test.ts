@@ -134,14 +134,20 @@ const TRANSACTION = {
   duplicates: [],
 };
 
-/** A verification that went through its one upload to a cached result. */
-async function completed(): Promise<string> {
+/** A verification whose one upload Berbix answered with `done`: its result is next. */
+async function uploaded(): Promise<string> {
   const id = await created();
   await repo.startAwaiting(id, 'document_front', 'token-1');
   const front = key(id, 'document_front', 1, 'ffffffffffffffff');
   await repo.claimUpload(parseUploadKey(front)!, front);
   const done = { nextStep: 'done' as const, issues: [], issueDetails: {} };
   await repo.recordUploadOutcome(id, { key: front, step: 'document_front', outcome: done });
+  return id;
+}
+
+/** A verification that went through its one upload to a cached result. */
+async function completed(): Promise<string> {
+  const id = await uploaded();
   expect(await repo.recordResult(id, TRANSACTION, { action: 'accept', flags: [] })).toBeDefined();
   return id;
 }
@@ -250,16 +256,16 @@ describe('VerificationRepository on DynamoDB Local', () => {
     expect(await repo.get(id)).toMatchObject({ status: 'abandoned', failureReason: 'upload_timeout' });
   });
 
+  it('builds the completed verification from the one seen before, equal to what a read gives', async () => {
+    const id = await uploaded();
+    const seen = await repo.get(id);
+    const built = await repo.recordResult(id, TRANSACTION, { action: 'accept', flags: ['f'] }, seen);
+    expect(built).toEqual(await repo.get(id));
+    expect(built).toMatchObject({ status: 'completed', nextStep: 'done', completedAt: built?.updatedAt });
+  });
+
   it('completes with the cached result, then deletes down to a tombstone', async () => {
-    const id = await created();
-    await repo.startAwaiting(id, 'document_front', 'token-1');
-    const front = key(id, 'document_front', 1, '9999999999999999');
-    await repo.claimUpload(parseUploadKey(front)!, front);
-    await repo.recordUploadOutcome(id, {
-      key: front,
-      step: 'document_front',
-      outcome: { nextStep: 'done', issues: [], issueDetails: {} },
-    });
+    const id = await uploaded();
     const done = await repo.recordResult(id, TRANSACTION, { action: 'accept', flags: [] });
     expect(done).toMatchObject({ status: 'completed', resultSummary: { action: 'accept', flags: [] } });
     expect((await repo.getResult(id))?.transaction).toEqual(TRANSACTION);

@@ -195,6 +195,31 @@ describe('the Berbix client endpoints', () => {
     });
   });
 
+  it('streams image bytes as exactly the JSON body JSON.stringify would write, with its Content-Length', async () => {
+    server.handle((_req, res) => json(res, 200, { next_step: 'upload_document_back' }));
+    const image = Buffer.alloc(1024 * 1024 + 2);
+    for (let i = 0; i < image.length; i++) image[i] = (i * 7) & 0xff;
+    await client().uploadImages(session(), [
+      { subject: 'document_front', format: 'image/jpeg', data: image },
+      { subject: 'document_back', format: 'image/png', data: new Uint8Array(image.buffer, 5, 10) },
+    ]);
+    const expected = JSON.stringify({
+      images: [
+        { image_subject: 'document_front', format: 'image/jpeg', data: image.toString('base64') },
+        {
+          image_subject: 'document_back',
+          format: 'image/png',
+          data: Buffer.from(image.buffer, 5, 10).toString('base64'),
+        },
+      ],
+    });
+    const [req] = server.requests;
+    expect(req?.body).toBe(expected);
+    expect(req?.headers['content-length']).toBe(String(Buffer.byteLength(expected)));
+    expect(req?.headers['transfer-encoding']).toBeUndefined();
+    expect(req?.headers['content-type']).toBe('application/json');
+  });
+
   it('reports an upload without issues as an empty list and empty details', async () => {
     server.handle((_req, res) => json(res, 200, { next_step: 'done' }));
     await expect(client().uploadImages(session(), [FRONT])).resolves.toEqual({

@@ -129,6 +129,17 @@ describe('redaction of secrets', () => {
     expectNoSecrets(await caught(client().createTransaction({ customerUid: 'u', templateKey: 'k' })));
   });
 
+  it('scrubs a tiny image, too short to look opaque, from an echo by knowing its bytes', async () => {
+    const tiny = Buffer.from('Zq9!x.');
+    const tinyB64 = tiny.toString('base64');
+    expect(tinyB64.length).toBeLessThan(32);
+    server.handle((_req, res) => json(res, 400, { code: 400, message: `rejected image ${tinyB64} here` }));
+    const error = await caught(
+      client().uploadImages(session(), [{ subject: 'document_front', format: 'image/jpeg', data: tiny }]),
+    );
+    expect(error.berbixMessage).toBe('rejected image [redacted] here');
+  });
+
   it('keeps image data out of network errors', async () => {
     server.handle((_req, res) => res.socket?.destroy());
     expectNoSecrets(await caught(upload()));

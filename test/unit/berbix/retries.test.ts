@@ -73,6 +73,41 @@ describe('retries of transient failures', () => {
     expect(new Set(server.requests.map((r) => r.body)).size).toBe(1);
   });
 
+  it('sends a streamed image body again, byte for byte, on every retry', async () => {
+    const image = Buffer.alloc(200 * 1024 + 1);
+    for (let i = 0; i < image.length; i++) image[i] = (i * 31) % 251;
+    server.handle((_req, res, n) =>
+      n <= 2 ? json(res, 503, { code: 503 }) : json(res, 200, { next_step: 'upload_document_back' }),
+    );
+    await expect(client().uploadImages(session(), [{ ...FRONT, data: image }])).resolves.toMatchObject({
+      nextStep: 'upload_document_back',
+    });
+    const sent = JSON.stringify({
+      images: [{ image_subject: 'document_front', format: 'image/jpeg', data: image.toString('base64') }],
+    });
+    expect(server.requests).toHaveLength(3);
+    for (const request of server.requests) {
+      expect(request.body).toBe(sent);
+      expect(request.headers['content-length']).toBe(String(Buffer.byteLength(sent)));
+    }
+  });
+
+  it("sends a streamed image again after a dropped connection under retry.unsafe 'converge'", async () => {
+    const converging = client({
+      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5, unsafe: 'converge' },
+    });
+    const image = Buffer.alloc(64 * 1024, 9);
+    server.handle((_req, res, n) =>
+      n === 1 ? res.socket?.destroy() : json(res, 200, { next_step: 'upload_document_back' }),
+    );
+    await expect(converging.uploadImages(session(), [{ ...FRONT, data: image }])).resolves.toMatchObject({
+      nextStep: 'upload_document_back',
+    });
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[1]?.body).toBe(server.requests[0]?.body);
+    expect(JSON.parse(server.requests[1]?.body ?? '').images[0].data).toBe(image.toString('base64'));
+  });
+
   it('retries a 503 burst on create until it succeeds', async () => {
     server.handle((_req, res, n) => (n <= 2 ? json(res, 503, { code: 503 }) : json(res, 200, CREATED)));
     await expect(client().createTransaction(CREATE)).resolves.toMatchObject({

@@ -1,6 +1,13 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createVerificationClient, errorCode, errorMessage, NetworkError } from '../../../client';
+import {
+  createVerificationClient,
+  errorCode,
+  errorMessage,
+  etagOf,
+  isNotModified,
+  NetworkError,
+} from '../../../client';
 import { newVerification } from './fixtures';
 
 interface Seen {
@@ -110,5 +117,52 @@ describe('the typed API client', () => {
     const failure = api.getVerification(verification.id);
     await expect(failure).rejects.toBeInstanceOf(NetworkError);
     await expect(failure).rejects.toThrow(`No answer from ${server.url}: ECONNREFUSED`);
+  });
+});
+
+describe('the conditional read of the typed client', () => {
+  async function versionedServer(replies: { status: number; etag: string; body?: unknown }[]) {
+    const seen: { url: string; headers: IncomingMessage['headers'] }[] = [];
+    const server: Server = createServer((req, res) => {
+      seen.push({ url: req.url!, headers: req.headers });
+      const reply = replies.shift()!;
+      res.writeHead(reply.status, {
+        etag: reply.etag,
+        ...(reply.body ? { 'content-type': 'application/json' } : {}),
+      });
+      res.end(reply.body ? JSON.stringify(reply.body) : undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { url, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
+  it('sends If-None-Match and wait, and answers 304 as NotModified with the ETag', async () => {
+    const server = await versionedServer([{ status: 304, etag: 'W/"v1"' }]);
+    const api = createVerificationClient({ apiUrl: server.url, getToken: () => 't' });
+    try {
+      const read = await api.getVerificationIfChanged(verification.id, { ifNoneMatch: 'W/"v1"', wait: 20 });
+      expect(isNotModified(read)).toBe(true);
+      expect(read).toMatchObject({ ok: false, status: 304, notModified: true, error: undefined });
+      expect(etagOf(read)).toBe('W/"v1"');
+      expect(server.seen[0]!.url).toBe(`/verifications/${verification.id}?wait=20`);
+      expect(server.seen[0]!.headers['if-none-match']).toBe('W/"v1"');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers a change as the typed verification with its new ETag', async () => {
+    const server = await versionedServer([{ status: 200, etag: 'W/"v2"', body: verification }]);
+    const api = createVerificationClient({ apiUrl: server.url, getToken: () => 't' });
+    try {
+      const read = await api.getVerificationIfChanged(verification.id, { ifNoneMatch: 'W/"v1"' });
+      expect(isNotModified(read)).toBe(false);
+      expect(read.ok && read.data.id).toBe(verification.id);
+      expect(etagOf(read)).toBe('W/"v2"');
+      expect(server.seen[0]!.url).toBe(`/verifications/${verification.id}`);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -6,7 +6,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { VerificationRepository } from '../../../lambdas/adapters/repository';
 import { Workflow } from '../../../lambdas/adapters/workflow';
-import { createVerification } from '../../../lambdas/use-cases/create-verification';
+import { CREATE_POLL_MAX_MS, createVerification } from '../../../lambdas/use-cases/create-verification';
 import type { AuthContext } from '../../../lambdas/middleware';
 import { ddb, resetAws, sfn, verification } from '../support/aws';
 import { setTestEnv, TEST_ENV } from '../support/env';
@@ -241,5 +241,63 @@ describe('POST /verifications', () => {
       .args[0].input.TransactItems!.map((t) => t.Put!.Item!);
     expect(items[0]).not.toHaveProperty('email');
     expect(items[1]).toMatchObject({ sk: 'CREATE', email: 'ada@example.com', phone: '+15550100' });
+  });
+
+  describe('waiting for the Berbix transaction', () => {
+    /** Deps on a fake clock that only the waits move, and a META that is `creating` for `reads` reads. */
+    function onClock(creatingReads: number, createWaitMs = 8000) {
+      let clock = Date.UTC(2026, 0, 1);
+      const sleeps: number[] = [];
+      let reads = 0;
+      ddb.on(GetCommand).callsFake((input: { Key: { pk: string } }) => {
+        reads += 1;
+        const status = reads <= creatingReads ? 'creating' : 'awaiting_upload';
+        const id = input.Key.pk.slice(2);
+        return { Item: { pk: input.Key.pk, sk: 'META', ...verification({ id, status }) } };
+      });
+      const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+      const deps = {
+        repository: new VerificationRepository(db, 'verifications', { dataRetentionDays: 30 }),
+        workflow: new Workflow(new SFNClient({ region: 'us-east-1' }), TEST_ENV.STATE_MACHINE_ARN),
+        config: {
+          createWaitMs,
+          abandonAfterSeconds: 60,
+          imageRetentionSeconds: 0,
+          sendContactDetails: false,
+        },
+        now: () => new Date(clock),
+        sleep: async (ms: number) => {
+          sleeps.push(ms);
+          clock += ms;
+        },
+      };
+      const create = () =>
+        createVerification(deps, {
+          auth: { sub: 'user-1', isBackend: false } as AuthContext,
+          body: {},
+          idempotencyKey: undefined,
+        });
+      return { create, sleeps, reads: () => reads };
+    }
+
+    it('reads again after 20 ms, not a fixed 200 ms, and answers (201) on the read that finds the transaction', async () => {
+      const { create, sleeps, reads } = onClock(3);
+      const res = await create();
+      // No longer `creating`: the handler answers 201.
+      expect(res.verification.status).toBe('awaiting_upload');
+      expect(reads()).toBe(4);
+      expect(sleeps).toEqual([20, 20, 20, 20]);
+    });
+
+    it('slows down as the wait grows, never beyond 200 ms between reads, and answers (202) at the bound', async () => {
+      const { create, sleeps, reads } = onClock(Infinity, 8000);
+      const res = await create();
+      // Still `creating`: the handler answers 202.
+      expect(res.verification.status).toBe('creating');
+      expect(sleeps.reduce((a, b) => a + b, 0)).toBe(8000);
+      expect(Math.max(...sleeps)).toBe(CREATE_POLL_MAX_MS);
+      // A sixteenth of the time waited: about twice the reads of a fixed 200 ms poll over 8 s, not more.
+      expect(reads()).toBeLessThanOrEqual((2 * 8000) / CREATE_POLL_MAX_MS + 10);
+    });
   });
 });

@@ -16,6 +16,7 @@ import {
   givenTokens,
   putItems,
   resetAws,
+  updates,
   s3,
   verification,
   VID,
@@ -204,18 +205,12 @@ describe('fetch-result', () => {
       duplicates: [],
     };
     berbix.on('GET /v0/transactions', { status: 200, body: transaction });
-    const done = verification({
-      status: 'completed',
-      resultSummary: { action: 'accept', flags: ['id_under_21'] },
-      completedAt: '2026-01-01T00:05:00.000Z',
-    });
-    ddb
-      .on(GetCommand, { Key: { pk: `V#${VID}`, sk: 'META' } })
-      .resolvesOnce({ Item: verification({ status: 'processing', nextStep: 'done', awaiting: undefined }) })
-      .resolves({ Item: done });
     await tasks['fetch-result']!({ verificationId: VID }, context);
     expect(berbix.calls('GET /v0/transactions')).toHaveLength(1);
     expect(putItems()).toEqual([expect.objectContaining({ sk: 'RESULT', transaction })]);
+    const completion = updates().find((u) => u.UpdateExpression?.includes('#status = :completed'));
+    const completedAt = completion?.ExpressionAttributeValues?.[':now'];
+    expect(typeof completedAt).toBe('string');
     const entry = events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!;
     expect(entry).toMatchObject({
       Source: 'berbix-serverless',
@@ -223,13 +218,37 @@ describe('fetch-result', () => {
       EventBusName: 'default',
       Resources: [context.invokedFunctionArn],
     });
+    // The completion time written with the result, without reading the verification again.
     expect(JSON.parse(entry.Detail!)).toEqual({
       verificationId: VID,
       customerUid: 'user-1',
       action: 'accept',
+      completedAt,
+    });
+    expect(ddb.commandCalls(GetCommand, { Key: { pk: `V#${VID}`, sk: 'META' } })).toHaveLength(1);
+    expect(entry.Detail).not.toContain('Ada');
+  });
+
+  it('publishes the earlier completion time when the verification had one', async () => {
+    givenMeta(
+      verification({
+        status: 'processing',
+        nextStep: 'done',
+        awaiting: undefined,
+        completedAt: '2026-01-01T00:05:00.000Z',
+      }),
+    );
+    givenTokens();
+    berbix.on('GET /v0/transactions', {
+      status: 200,
+      body: { id: 4242, customer_uid: 'user-1', action: 'review', flags: [], fields: {}, duplicates: [] },
+    });
+    await tasks['fetch-result']!({ verificationId: VID }, context);
+    const entry = events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!;
+    expect(JSON.parse(entry.Detail!)).toMatchObject({
+      action: 'review',
       completedAt: '2026-01-01T00:05:00.000Z',
     });
-    expect(entry.Detail).not.toContain('Ada');
   });
 
   it('does not ask Berbix again when retried after completion', async () => {

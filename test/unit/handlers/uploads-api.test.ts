@@ -229,6 +229,37 @@ describe('GET /verifications/{id}', () => {
     expect((await call('get-verification', BACKEND)).statusCode).toBe(200);
   });
 
+  it('takes wait from the query and If-None-Match from the headers: 304 when nothing changed', async () => {
+    givenMeta(verification());
+    const first = (await call('get-verification', CLIENT)) as { headers?: Record<string, string> };
+    const etag = first.headers?.etag;
+    expect(etag).toMatch(/^W\/"/);
+    expect(first.headers?.['cache-control']).toBe('no-store');
+    const event = {
+      ...apiEvent({ ...CLIENT, id: VID, headers: { 'if-none-match': etag! } }),
+      queryStringParameters: { wait: '1' },
+    };
+    const res = (await handlers['get-verification']!(event, context)) as {
+      statusCode: number;
+      body?: string;
+      headers?: Record<string, string>;
+    };
+    expect(res.statusCode).toBe(304);
+    expect(res.body).toBeUndefined();
+    expect(res.headers).toEqual({ etag, 'cache-control': 'no-store' });
+  });
+
+  it('refuses a wait over 20 seconds with 400 invalid_request naming the parameter', async () => {
+    givenMeta(verification());
+    const event = { ...apiEvent({ ...CLIENT, id: VID }), queryStringParameters: { wait: '30' } };
+    const res = await handlers['get-verification']!(event, context);
+    expect(res.statusCode).toBe(400);
+    expect(errorOf(res)).toMatchObject({
+      code: 'invalid_request',
+      details: [{ path: 'wait', message: expect.stringContaining('0 to 20') }],
+    });
+  });
+
   it('answers 404 to another end user and for ids that cannot exist', async () => {
     givenMeta(verification());
     expect((await call('get-verification', OTHER_CLIENT)).statusCode).toBe(404);
