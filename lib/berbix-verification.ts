@@ -193,7 +193,9 @@ export interface BerbixVerificationProps {
   readonly encryptionKey?: IKey;
 
   /**
-   * How long raw images are kept after a verification completes.
+   * How long raw images are kept after a verification completes. With 0 the state machine has no
+   * wait for it (the result goes straight to the image deletion: one state transition fewer); any
+   * other value, or a deploy-time one, deploys the `HoldImages` wait.
    * @default Duration.seconds(0) (deleted right away)
    */
   readonly imageRetention?: Duration;
@@ -422,6 +424,7 @@ export class BerbixVerification extends Construct {
       },
       definitionFile: props.definitionFile,
       berbixRetry: props.berbixRetry,
+      imageRetention,
       logRetention,
       logGroupName: `${logGroupPrefix}-verification`,
     });

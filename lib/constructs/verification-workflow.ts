@@ -6,6 +6,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TASK_ERRORS } from '../../lambdas/contract';
+import { forImageRetention, type AslDefinition } from './verification-definition';
 import { acknowledge, logicalIdOf, PROJECT_ROOT } from './verification-function';
 
 /** The state machine definition, `statemachine/verification.asl.json`. */
@@ -88,10 +89,10 @@ interface Retrier {
 }
 
 /** The definition with every `BerbixTransientError` retrier set to the budget. */
-function withBerbixRetry(definition: string, retry: BerbixRetryProps): string {
+function withBerbixRetry(definition: AslDefinition, retry: BerbixRetryProps): AslDefinition {
   const { attempts, interval, backoffRate, maxInterval } = resolveBerbixRetry(retry);
-  const parsed = JSON.parse(definition) as { States: Record<string, { Retry?: Retrier[] }> };
-  for (const state of Object.values(parsed.States)) {
+  const parsed = JSON.parse(JSON.stringify(definition)) as AslDefinition;
+  for (const state of Object.values(parsed.States) as { Retry?: Retrier[] }[]) {
     state.Retry = state.Retry?.map((r) =>
       r.ErrorEquals.includes(TASK_ERRORS.berbixTransient)
         ? {
@@ -104,7 +105,7 @@ function withBerbixRetry(definition: string, retry: BerbixRetryProps): string {
         : r,
     );
   }
-  return JSON.stringify(parsed, null, 2);
+  return parsed;
 }
 
 export interface VerificationWorkflowProps {
@@ -123,6 +124,14 @@ export interface VerificationWorkflowProps {
    * @default BERBIX_RETRY_DEFAULTS (6 retries, 2 s doubling up to 30 s: 90 s of waits)
    */
   readonly berbixRetry?: BerbixRetryProps;
+
+  /**
+   * How long images are kept after completion. At 0 the definition's image hold (the Wait on
+   * `$.imageRetentionSeconds`) is left out and the result goes straight to the image deletion; any
+   * other value, or a deploy-time one, keeps it.
+   * @default Duration.seconds(0)
+   */
+  readonly imageRetention?: Duration;
 
   /**
    * Retention of the execution log group.
@@ -146,7 +155,8 @@ export interface VerificationWorkflowProps {
 
 /**
  * The Standard verification state machine: its definition from the ASL file with the function
- * ARNs substituted, X-Ray tracing, and logging of every event WITHOUT execution data (state I/O
+ * ARNs substituted, the Berbix retry budget written in and, with no image retention, no image
+ * hold; X-Ray tracing, and logging of every event WITHOUT execution data (state I/O
  * carries ids only, but the log must not become a second copy of anything).
  */
 export class VerificationWorkflow extends Construct {
@@ -168,6 +178,10 @@ export class VerificationWorkflow extends Construct {
       removalPolicy: logRemovalPolicy,
     });
 
+    // A deploy-time retention (a token) is unknown here: the hold stays and waits what it says.
+    const imageRetention = props.imageRetention ?? Duration.seconds(0);
+    const retention = imageRetention.isUnresolved() ? undefined : imageRetention.toSeconds();
+
     const definitionSubstitutions: Record<string, string> = {};
     for (const [name, fn] of Object.entries(functions) as [string, IFunction][]) {
       definitionSubstitutions[`${name}FunctionArn`] = fn.functionArn;
@@ -176,7 +190,14 @@ export class VerificationWorkflow extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromString(
-        withBerbixRetry(readFileSync(definitionFile, 'utf8'), props.berbixRetry ?? {}),
+        JSON.stringify(
+          withBerbixRetry(
+            forImageRetention(JSON.parse(readFileSync(definitionFile, 'utf8')) as AslDefinition, retention),
+            props.berbixRetry ?? {},
+          ),
+          null,
+          2,
+        ),
       ),
       definitionSubstitutions,
       tracingEnabled: true,

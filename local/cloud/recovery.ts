@@ -39,7 +39,10 @@ export interface RecoverySummary {
   redelivered: string[];
   /** Closed as `failed` with reason `local_restart` (a new execution could not start). */
   closed: string[];
-  /** Completed ones whose images were still held for `imageRetention`: deleted now. */
+  /**
+   * Completed ones whose images were not deleted yet (held for `imageRetention`, or their
+   * deletion cut off): deleted now.
+   */
   imagesDeleted: string[];
   /** Deleted ones whose Berbix deletion was still pending: started again. */
   deletionsResumed: string[];
@@ -62,7 +65,8 @@ export async function recoverAfterRestart(deps: RecoveryDeps): Promise<RecoveryS
   const lostUploads: { id: string; key: string; step: string; attempt: number | undefined }[] = [];
   for (const v of await deps.verifications()) {
     if (v.status === 'completed' && !v.imagesDeletedAt) {
-      // The HoldImages wait died with the execution: the retention is cut short rather than endless.
+      // The execution died after the result, in the HoldImages wait (a retention) or before its
+      // DeleteImages task ran: the images are deleted now, any retention cut short, never endless.
       if (await deps.invokeTask('DeleteImagesFn', { verificationId: v.id })) summary.imagesDeleted.push(v.id);
       continue;
     }

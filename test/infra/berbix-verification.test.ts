@@ -336,6 +336,24 @@ describe('validation', () => {
     expect(Token.isUnresolved(v.apiUrl)).toBe(true);
   });
 
+  it('keeps the image hold when imageRetention is a deploy-time value: it waits what the execution input says', () => {
+    const stack = newStack();
+    const seconds = new CfnParameter(stack, 'RetentionSeconds', { type: 'Number' }).valueAsNumber;
+    new BerbixVerification(stack, 'Kyc', {
+      ...REQUIRED,
+      imageRetention: Duration.seconds(seconds),
+      rawUploadExpiration: Duration.days(2),
+    });
+    const [machine] = Object.values(
+      Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'),
+    );
+    const { States: states } = JSON.parse(machine!.Properties.DefinitionString as string) as {
+      States: Record<string, Json>;
+    };
+    expect(states.FetchResult?.Next).toBe('HoldImages');
+    expect(states.HoldImages).toMatchObject({ Type: 'Wait', SecondsPath: '$.imageRetentionSeconds' });
+  });
+
   it('refuses a token where the value shapes the template, naming the prop', () => {
     const stack = newStack();
     const seconds = new CfnParameter(stack, 'Seconds', { type: 'Number' }).valueAsNumber;

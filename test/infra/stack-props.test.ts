@@ -71,6 +71,21 @@ describe('VerificationStack props', () => {
     expect(env('CreateTransactionFn')).toEqual(expect.objectContaining({ SEND_CONTACT_DETAILS: 'true' }));
   });
 
+  it('keep the image hold with an image retention: the result, a Wait on imageRetentionSeconds, the deletion', () => {
+    const [machine] = Object.values(synth.template.findResources('AWS::StepFunctions::StateMachine'));
+    const { States: states } = JSON.parse(machine!.Properties.DefinitionString as string) as {
+      States: Record<string, Record<string, unknown>>;
+    };
+    expect(states.FetchResult?.Next).toBe('HoldImages');
+    expect(states.HoldImages).toEqual({
+      Comment: expect.any(String),
+      Type: 'Wait',
+      SecondsPath: '$.imageRetentionSeconds',
+      Next: 'DeleteImages',
+    });
+    expect(states.DeleteImages?.End).toBe(true);
+  });
+
   it('set the retry budget of every state retrying transient Berbix faults', () => {
     const [machine] = Object.values(synth.template.findResources('AWS::StepFunctions::StateMachine'));
     const definition = JSON.parse(machine!.Properties.DefinitionString as string) as {

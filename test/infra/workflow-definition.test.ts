@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import type { CfnElement } from 'aws-cdk-lib';
-import { berbixRetryWaits } from '../../lib/constructs/verification-workflow';
+import { withoutImageHold, type AslDefinition } from '../../lib/constructs/verification-definition';
+import { berbixRetryWaits, DEFAULT_DEFINITION_FILE } from '../../lib/constructs/verification-workflow';
 import { synthesize, type Synthesized } from './synth';
 import type { VerificationFunctionId } from '../../lib/berbix-verification';
 
@@ -170,14 +172,24 @@ describe('the deployed state machine definition', () => {
     }
   });
 
-  it('holds images for imageRetentionSeconds before deleting them', () => {
-    const hold = Object.values(definition.States).find(
-      (s) =>
-        s.Type === 'Wait' && /^\$(\$\.Execution\.Input)?\.imageRetentionSeconds$/.test(String(s.SecondsPath)),
+  it('deletes the images right after the result with the default image retention of 0: no hold', () => {
+    expect(Object.values(definition.States).filter((s) => s.Type === 'Wait')).toEqual([]);
+    const next = definition.States.FetchResult?.Next as string;
+    expect(params(definition.States[next] ?? ({} as State)).FunctionName).toBe(arnOf.DeleteImagesFunctionArn);
+    // The deletion ends the execution, with its retries and no Catch, as before.
+    expect(definition.States[next]).toMatchObject({ End: true });
+    expect(definition.States[next]?.Next).toBeUndefined();
+    expect(definition.States[next]?.Catch).toBeUndefined();
+    expect(retries(definition.States[next]!, 'AwsTransientError')?.MaxAttempts).toBe(6);
+  });
+
+  it('is the ASL file with its substitutions and without the image hold: nothing else changed', () => {
+    const file = readFileSync(DEFAULT_DEFINITION_FILE, 'utf8').replace(
+      /\$\{(\w+)\}/g,
+      (whole, name: string) => arnOf[name] ?? whole,
     );
-    expect(hold).toBeDefined();
-    expect(params(definition.States[(hold?.Next as string) ?? ''] ?? ({} as State)).FunctionName).toBe(
-      arnOf.DeleteImagesFunctionArn,
-    );
+    const asWritten = JSON.parse(file) as AslDefinition;
+    expect(asWritten.States.HoldImages).toBeDefined();
+    expect(definition).toEqual(withoutImageHold(asWritten));
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { forImageRetention, type AslDefinition } from '../../lib/constructs/verification-definition';
 import { readLocalTaskInput, rewriteDefinition } from '../../local/cloud/emulators/asl-rewrite';
 
 export const ASL_PATH = join(__dirname, '../../statemachine/verification.asl.json');
@@ -14,8 +15,14 @@ export const SUBSTITUTIONS = [
   'CloseVerificationFunctionArn',
 ] as const;
 
-/** The definition as the stack deploys it: every `${…Arn}` replaced, nothing else touched. */
-export function loadDefinition(): Record<string, unknown> {
+/** Image retentions the tests deploy: the default (no hold) and one hour (the hold kept). */
+export const RETENTIONS = [0, 3600] as const;
+
+/**
+ * The definition as the stack deploys it for an image retention (seconds; the default 0 leaves the
+ * image hold out, as `VerificationWorkflow` does): every `${…Arn}` replaced, nothing else touched.
+ */
+export function loadDefinition(imageRetentionSeconds = 0): AslDefinition {
   let text = readFileSync(ASL_PATH, 'utf8');
   for (const name of SUBSTITUTIONS) {
     text = text.replaceAll(
@@ -24,7 +31,7 @@ export function loadDefinition(): Record<string, unknown> {
     );
   }
   if (/\$\{[A-Za-z]+\}/.test(text)) throw new Error('unsubstituted placeholder left in the definition');
-  return JSON.parse(text) as Record<string, unknown>;
+  return forImageRetention(JSON.parse(text) as AslDefinition, imageRetentionSeconds);
 }
 
 /**
@@ -54,15 +61,20 @@ export interface Script {
   /** Keys delivered to successive waits (front or back); `'never'` leaves the wait hanging. */
   uploads?: Array<string | 'never' | Error>;
   fetch?: Step[];
+  /** Outcomes of successive DeleteImages invocations. */
+  deleteImages?: Step[];
   /** Outcomes of successive CloseAsFailed / CloseAsAbandoned invocations. */
   close?: Step[];
   abandonAfterSeconds?: number;
+  /** The deployment's image retention: picks the definition and is the execution input's. @default 0 */
+  imageRetentionSeconds?: number;
 }
 
 export interface Outcome {
   status: 'SUCCEEDED' | 'FAILED';
   error?: string;
   calls: Call[];
+  /** Every state entered, in order: the state transitions a Standard workflow bills. */
   visited: string[];
   output: unknown;
 }
@@ -93,6 +105,7 @@ export async function runScenario(script: Script): Promise<Outcome> {
     ],
     SubmitUpload: [...(script.submit ?? [])],
     FetchResult: [...(script.fetch ?? [{ verificationId: VERIFICATION_ID }])],
+    DeleteImages: [...(script.deleteImages ?? [])],
     CloseAsFailed: [...(script.close ?? [])],
     CloseAsAbandoned: [...(script.close ?? [])],
   };
@@ -129,18 +142,22 @@ export async function runScenario(script: Script): Promise<Outcome> {
 
   // aws-local-stepfunctions reads TimeoutSecondsPath after Parameters, where AWS reads the state
   // input; the local cloud's rewrite corrects that, and these runs use the same correction.
-  const machine = new StateMachine(rewriteDefinition(loadDefinition()).definition as never);
+  const imageRetentionSeconds = script.imageRetentionSeconds ?? 0;
+  const machine = new StateMachine(
+    rewriteDefinition(loadDefinition(imageRetentionSeconds)).definition as never,
+  );
   const zero = Object.fromEntries(Object.keys(handlers).map((s) => [s, 0]));
   const execution = machine.run(
     {
       verificationId: VERIFICATION_ID,
       abandonAfterSeconds: script.abandonAfterSeconds ?? 86_400,
-      imageRetentionSeconds: 3600,
+      imageRetentionSeconds,
     },
     {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         retryIntervalOverrides: zero,
+        // The hold is entered and left, not waited for.
         waitTimeOverrides: { HoldImages: 0 },
       },
       context: { Task: { Token: 'local-task-token' } } as never,
