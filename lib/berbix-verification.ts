@@ -17,6 +17,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import {
   DEFAULT_BERBIX_API_URL,
+  DEFAULT_METRICS_NAMESPACE,
   DEFAULT_SCOPES,
   ENV,
   EVENT_SOURCE,
@@ -88,6 +89,13 @@ export interface BerbixVerificationProps {
    * @default - a new secret encrypted with `encryptionKey`, to be filled after the first deploy
    */
   readonly berbixSecret?: ISecret;
+
+  /**
+   * How long a function keeps the Berbix secret it read before reading it again: a rotated secret
+   * is in use everywhere within this time, without a deploy. 1 second to 1 day, whole seconds.
+   * @default Duration.minutes(5)
+   */
+  readonly berbixSecretMaxAge?: Duration;
 
   // --- the HTTP API ---------------------------------------------------------------------------
 
@@ -240,6 +248,20 @@ export interface BerbixVerificationProps {
   readonly logRetention?: RetentionDays;
 
   /**
+   * The CloudWatch namespace of the funnel and Berbix metrics (`metric…()` methods, the dashboard).
+   * @default 'BerbixServerless'
+   */
+  readonly metricsNamespace?: string;
+
+  /**
+   * The `service` of the functions' logs, traces and metrics (the `service` dimension of every
+   * metric): what tells this instance's metrics from another's in the same namespace.
+   * @default - the stack name and the construct's path below the stack, `-`-joined (an id
+   * `Default` adds nothing), e.g. `BerbixServerless` or `KycStack-IdVerification`
+   */
+  readonly serviceName?: string;
+
+  /**
    * Folder with the handler sources, bundled instead of the pre-bundled code (this repository's
    * tests point it at stand-ins).
    * @internal
@@ -321,9 +343,20 @@ export class BerbixVerification extends Construct {
       removalPolicy = RemovalPolicy.RETAIN,
       berbixDeletionRetry = Duration.seconds(30),
       berbixDeletionGiveUpAfter = Duration.hours(6),
+      berbixSecretMaxAge = Duration.minutes(5),
+      metricsNamespace = DEFAULT_METRICS_NAMESPACE,
+      serviceName = instanceName(this, 255),
       handlersDir,
     } = props;
-    validate(props, { dataRetention, abandonAfter, createWait, maxUploadAttempts });
+    validate(props, {
+      dataRetention,
+      abandonAfter,
+      createWait,
+      maxUploadAttempts,
+      berbixSecretMaxAge,
+      metricsNamespace,
+      serviceName,
+    });
     const rawUploadExpiration = props.rawUploadExpiration ?? defaultRawUploadExpiration(imageRetention);
     // Otherwise the lifecycle rule would silently cut the configured image retention short.
     if (
@@ -364,11 +397,19 @@ export class BerbixVerification extends Construct {
         handlerPath,
         handlersDir,
         logRetention,
+        serviceName,
         ...extra,
       }).addEnvironments({
         [ENV.dataRetentionDays]: numberText(dataRetention.toDays()),
       });
-    const berbix = { [ENV.berbixApiUrl]: berbixApiUrl };
+    // The functions that report funnel events or Berbix calls write metrics in the namespace.
+    const metrics = { [ENV.metricsNamespace]: metricsNamespace };
+    // Every Berbix caller reads the secret (kept for its max age) and counts its Berbix requests.
+    const berbix = {
+      [ENV.berbixApiUrl]: berbixApiUrl,
+      [ENV.berbixSecretMaxAgeSeconds]: numberText(berbixSecretMaxAge.toSeconds()),
+      ...metrics,
+    };
     const scopes = { [ENV.clientScope]: clientScope, [ENV.backendScope]: backendScope };
     const sfnTimeout = { timeout: Duration.seconds(60) };
     const contactDetails = { [ENV.sendContactDetails]: String(sendContactDetails) };
@@ -408,7 +449,8 @@ export class BerbixVerification extends Construct {
       .bindBucket(bucket, listAndDelete);
     const closeVerification = make('CloseVerificationFn', 'sfn/close-verification', sfnTimeout)
       .bindTable(table, { items: ['GetItem', 'UpdateItem'] })
-      .bindBucket(bucket, listAndDelete);
+      .bindBucket(bucket, listAndDelete)
+      .addEnvironments(metrics);
 
     const logGroupPrefix = `/aws/vendedlogs/states/${instanceName(this)}`;
     const workflow = new VerificationWorkflow(this, 'Workflow', {
@@ -504,6 +546,7 @@ export class BerbixVerification extends Construct {
       .addEnvironments({
         ...scopes,
         ...contactDetails,
+        ...metrics,
         [ENV.stateMachineArn]: stateMachine.stateMachineArn,
         [ENV.createWaitMs]: String(createWait.toMilliseconds()),
         [ENV.abandonAfterSeconds]: numberText(abandonAfter.toSeconds()),
@@ -720,9 +763,35 @@ function validate(
     abandonAfter: Duration;
     createWait: Duration;
     maxUploadAttempts: number;
+    berbixSecretMaxAge: Duration;
+    metricsNamespace: string;
+    serviceName: string;
   },
 ): void {
   const { dataRetention, abandonAfter, createWait, maxUploadAttempts } = resolved;
+  const { berbixSecretMaxAge, metricsNamespace, serviceName } = resolved;
+  if (!berbixSecretMaxAge.isUnresolved()) {
+    const seconds = berbixSecretMaxAge.toSeconds({ integral: false });
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86400) {
+      throw new Error(
+        `berbixSecretMaxAge must be whole seconds between 1 second and 1 day, got ${berbixSecretMaxAge.toHumanString()}`,
+      );
+    }
+  }
+  // CloudWatch's rules for a custom namespace; AWS/ is reserved for AWS's own.
+  if (
+    !Token.isUnresolved(metricsNamespace) &&
+    (!/^[A-Za-z0-9 .\-_/#:]{1,255}$/.test(metricsNamespace) || metricsNamespace.startsWith('AWS/'))
+  ) {
+    throw new Error(
+      `metricsNamespace must be 1 to 255 letters, digits, spaces or . - _ / # : and not start with AWS/, got ${JSON.stringify(metricsNamespace)}`,
+    );
+  }
+  if (!Token.isUnresolved(serviceName) && !/^[\x21-\x7e]{1,255}$/.test(serviceName)) {
+    throw new Error(
+      `serviceName must be 1 to 255 printable characters without spaces, got ${JSON.stringify(serviceName)}`,
+    );
+  }
   if (!props.templateKey) throw new Error('templateKey is required');
   if (!dataRetention.isUnresolved()) {
     const days = dataRetention.toDays({ integral: false });
@@ -772,7 +841,7 @@ function numberText(value: number): string {
  * stay apart for two instances in one stack. A construct with the id `Default` adds nothing, as it
  * adds nothing to logical ids either.
  */
-function instanceName(scope: IConstruct): string {
+function instanceName(scope: IConstruct, maxLength = 400): string {
   const stack = Stack.of(scope);
   const below = scope.node.scopes
     .slice(stack.node.scopes.length)
@@ -780,7 +849,9 @@ function instanceName(scope: IConstruct): string {
     .filter((segment) => segment !== 'Default');
   const name = [stack.stackName, ...below].join('-').replace(/[^A-Za-z0-9_\-./#]/g, '');
   // Log group names are at most 512 characters; keep room for the suffix and stay unique.
-  return name.length <= 400 ? name : `${name.slice(0, 390)}-${Names.uniqueId(scope).slice(-8)}`;
+  return name.length <= maxLength
+    ? name
+    : `${name.slice(0, maxLength - 10)}-${Names.uniqueId(scope).slice(-8)}`;
 }
 
 /** Acknowledges a finding on a construct shared by several instances once. */

@@ -1,5 +1,6 @@
 import type { BerbixClientFactory } from '../adapters/berbix';
 import type { VerificationEvents } from '../adapters/events';
+import type { Funnel } from '../adapters/metrics';
 import type { Repository } from '../adapters/repository';
 import { VerificationGoneError, type Verification } from '../domain';
 import { logger } from '../middleware/logger';
@@ -15,6 +16,7 @@ export async function fetchResult(
     repository: Repository;
     berbixClient: BerbixClientFactory;
     events: Pick<VerificationEvents, 'completed'>;
+    funnel: Pick<Funnel, 'completed'>;
     /** The ARN of the function putting the event (its `resources`). */
     publisher: string;
   },
@@ -48,6 +50,8 @@ export async function fetchResult(
     flags: transaction.flags ?? [],
   });
   if (!completed) throw new VerificationGoneError(verificationId);
+  // Once: a retry after completion takes the early return above.
+  deps.funnel.completed(completed.resultSummary?.action ?? null);
   await publish(completed);
   logger.info('Verification completed', {
     verificationId,

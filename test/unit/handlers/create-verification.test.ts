@@ -221,6 +221,7 @@ describe('POST /verifications', () => {
       {
         repository: new VerificationRepository(db, 'verifications', { dataRetentionDays: 30 }),
         workflow: new Workflow(new SFNClient({ region: 'us-east-1' }), TEST_ENV.STATE_MACHINE_ARN),
+        funnel: { started: () => undefined, failed: () => undefined },
         config: {
           createWaitMs: 0,
           abandonAfterSeconds: 60,
