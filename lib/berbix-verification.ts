@@ -1,6 +1,7 @@
 import { Duration, Names, RemovalPolicy, Stack, Token, Tokenization, Validations } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { IAlarm, IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -27,7 +28,9 @@ import {
   VERIFICATION_COMPLETED,
 } from '../lambdas/contract';
 import { BerbixDeletionWorkflow } from './constructs/berbix-deletion-workflow';
+import { FunnelMetrics } from './constructs/funnel-metrics';
 import { VerificationAlarms } from './constructs/verification-alarms';
+import { VerificationDashboard } from './constructs/verification-dashboard';
 import { VerificationApi, type ThrottlingProps } from './constructs/verification-api';
 import {
   acknowledge,
@@ -316,13 +319,26 @@ export class BerbixVerification extends Construct {
   /** The DLQ of S3-event invocations of `UploadReceivedFn` that failed after Lambda's retries. */
   public readonly uploadFailuresQueue: sqs.Queue;
 
-  /** The operational alarms: upload DLQ, failed verifications, failed Berbix deletions, API 5xx. */
+  /**
+   * The operational alarms: upload DLQ, failed verifications, failed Berbix deletions, API 5xx,
+   * Berbix error rate, abandonment spike.
+   */
   public readonly alarms: readonly IAlarm[];
+
+  /** The instance's dashboard: funnel, issue mix, Berbix latency and error rate, alarms. */
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  /** The CloudWatch namespace of the instance's metrics (`metricsNamespace`). */
+  public readonly metricsNamespace: string;
+
+  /** The `service` of the instance's logs and traces, and the `service` dimension of its metrics. */
+  public readonly serviceName: string;
 
   /** The functions, by construct id. */
   public readonly functions: Readonly<Record<VerificationFunctionId, IFunction>>;
 
   private readonly fetchResult: VerificationFunction;
+  private readonly funnel: FunnelMetrics;
 
   constructor(scope: Construct, id: string, props: BerbixVerificationProps) {
     super(scope, id);
@@ -675,11 +691,15 @@ export class BerbixVerification extends Construct {
       ],
     });
 
+    this.metricsNamespace = metricsNamespace;
+    this.serviceName = serviceName;
+    this.funnel = new FunnelMetrics({ namespace: metricsNamespace, serviceName });
     const alarms = new VerificationAlarms(this, 'Alarms', {
       uploadFailures: this.uploadFailuresQueue,
       stateMachine,
       berbixDeletions: berbixDeletion.stateMachine,
       httpApi: api.httpApi,
+      metrics: this.funnel,
       alarmActions: props.alarmActions,
     });
 
@@ -696,7 +716,14 @@ export class BerbixVerification extends Construct {
       alarms.failedExecutions,
       alarms.failedBerbixDeletions,
       alarms.serverErrors,
+      alarms.berbixErrors,
+      alarms.abandonmentSpike,
     ];
+    this.dashboard = new VerificationDashboard(this, 'Dashboard', {
+      metrics: this.funnel,
+      alarms: this.alarms,
+      serviceName,
+    }).dashboard;
   }
 
   /**
@@ -751,8 +778,73 @@ export class BerbixVerification extends Construct {
     return rule;
   }
 
-  // Funnel metrics (`metricVerificationsStarted()`, `metricVerificationsCompleted()`, …) come with
-  // the functions' Powertools metrics: see docs/construct.md, "Not yet".
+  // --- metrics (docs/operations.md, "Metrics") ------------------------------------------------
+  // Each is the instance's total (namespace `metricsNamespace`, dimension `service`), a Sum over
+  // 5 minutes unless `props` say otherwise; `props.dimensionsMap` narrows it to one value of the
+  // metric's breakdown, e.g. `metricVerificationsFailed({ dimensionsMap: { reason: 'berbix_server_503' } })`.
+
+  /** Verifications created and started (`POST /verifications`). */
+  metricVerificationsStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('verificationsStarted', props);
+  }
+
+  /** Uploads submitted (photos and barcode scans); breakdown `step`: `document_front`, `document_back`, `id_scan`. */
+  metricStepsAttempted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('stepsAttempted', props);
+  }
+
+  /** Issues Berbix (or the local image check, `bad_upload`) answered uploads with; breakdown `issue`. */
+  metricIssuesReturned(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('issuesReturned', props);
+  }
+
+  /** Uploads answered with the same side again; breakdown `step`: `document_front`, `document_back`. */
+  metricRetakes(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('retakes', props);
+  }
+
+  /** Verifications that got their result; breakdown `action`: Berbix's action, `none` without one. */
+  metricVerificationsCompleted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('verificationsCompleted', props);
+  }
+
+  /** Verifications that ended `failed`; breakdown `reason`: the failure reason code. */
+  metricVerificationsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('verificationsFailed', props);
+  }
+
+  /** Verifications that ended `abandoned` (no upload within `abandonAfter`). */
+  metricVerificationsAbandoned(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('verificationsAbandoned', props);
+  }
+
+  /** Verifications deleted through `DELETE /verifications/{id}`. */
+  metricVerificationsDeleted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('verificationsDeleted', props);
+  }
+
+  /** HTTP requests to Berbix, each attempt counted; breakdowns `call`, and `call` with `status`. */
+  metricBerbixCalls(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('berbixCalls', props);
+  }
+
+  /** Berbix requests that got no answer, a 5xx or a 429; breakdowns `call`, and `call` with `status`. */
+  metricBerbixErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('berbixErrors', props);
+  }
+
+  /**
+   * Time to Berbix's answer, in milliseconds (Average unless `props.statistic`, e.g. `'p90'`);
+   * breakdowns `call`, and `call` with `status`.
+   */
+  metricBerbixLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('berbixLatency', props);
+  }
+
+  /** Percent of Berbix requests that failed (no answer, 5xx, 429): `100 * errors / requests`. */
+  metricBerbixErrorRate(props: { period?: Duration; label?: string } = {}): cloudwatch.MathExpression {
+    return this.funnel.berbixErrorRate(props);
+  }
 }
 
 /** The checks that need no AWS: each names the prop. Tokens are let through (checked by AWS). */
@@ -787,9 +879,10 @@ function validate(
       `metricsNamespace must be 1 to 255 letters, digits, spaces or . - _ / # : and not start with AWS/, got ${JSON.stringify(metricsNamespace)}`,
     );
   }
-  if (!Token.isUnresolved(serviceName) && !/^[\x21-\x7e]{1,255}$/.test(serviceName)) {
+  // It is written into the dashboard's searches between double quotes.
+  if (!Token.isUnresolved(serviceName) && !/^[\x21-\x7e]{1,255}$/.test(serviceName.replace(/["'\\]/g, ' '))) {
     throw new Error(
-      `serviceName must be 1 to 255 printable characters without spaces, got ${JSON.stringify(serviceName)}`,
+      `serviceName must be 1 to 255 printable characters without spaces or quotes, got ${JSON.stringify(serviceName)}`,
     );
   }
   if (!props.templateKey) throw new Error('templateKey is required');

@@ -696,12 +696,14 @@ describe('the alarms', () => {
   const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
 
   it('watch the upload DLQ, failed verifications, failed Berbix deletions and API 5xx answers', () => {
-    const byMetric = Object.fromEntries(alarms().map((a) => [a.MetricName as string, a]));
-    expect(
-      alarms()
-        .map((a) => a.MetricName as string)
-        .sort(),
-    ).toEqual(['5xx', 'ApproximateNumberOfMessagesVisible', 'ExecutionsFailed', 'ExecutionsFailed']);
+    const single = alarms().filter((a) => a.MetricName !== undefined);
+    const byMetric = Object.fromEntries(single.map((a) => [a.MetricName as string, a]));
+    expect(single.map((a) => a.MetricName as string).sort()).toStrictEqual([
+      '5xx',
+      'ApproximateNumberOfMessagesVisible',
+      'ExecutionsFailed',
+      'ExecutionsFailed',
+    ]);
     const failedOf = (machine: { node: { defaultChild?: unknown } }) =>
       alarms().filter(
         (a) =>
@@ -725,6 +727,17 @@ describe('the alarms', () => {
     });
     expect(byMetric.ExecutionsFailed).toMatchObject({ Namespace: 'AWS/States', Threshold: 1 });
     expect(byMetric['5xx']).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 5 });
+  });
+
+  it('watch the Berbix error rate and an abandonment spike with metric math on the funnel metrics', () => {
+    const math = alarms().filter((a) => a.MetricName === undefined);
+    expect(alarms()).toHaveLength(6);
+    expect(
+      math.map((a) => (a.Metrics as { Expression?: string }[]).find((m) => m.Expression)?.Expression).sort(),
+    ).toStrictEqual([
+      'IF(calls >= 10, 100 * errors / calls, 0)',
+      'IF(completed + failed + abandoned >= 10, 100 * abandoned / (completed + failed + abandoned), 0)',
+    ]);
   });
 
   it('stay quiet while there is no data, so an idle deployment raises nothing', () => {
