@@ -4,7 +4,8 @@
  * this repository's sources nor esbuild:
  *
  * - `dist/lib/`: the construct library (`lib/index.ts` and what it imports), compiled by tsc, with
- *   its type declarations; it may require only Node's modules, `aws-cdk-lib` and `constructs`.
+ *   its type declarations; it may require only Node's modules, `aws-cdk-lib` and `constructs`, and
+ *   the contract it shares with the functions, compiled beside it into `dist/lambdas/contract/`.
  * - `dist/assets/<group>/<handler>/index.js` (+ source map): each Lambda handler pre-bundled with
  *   the settings `VerificationFunction` bundles with at synth (CJS, node22, minified, the AWS SDK
  *   inside); the construct uses these when they are there.

@@ -46,7 +46,8 @@ function banner(cloud: LocalCloud, clientToken: string, backendToken: string, pe
   first front is blurry, so Berbix asks for a retake and the second --front is sent):
   ${quickStartCommands().join('\n').split('\n').join('\n  ')}
 
-  Function output is prefixed [FunctionName]; completion events print as [events]. Ctrl-C stops everything.
+  Function output is prefixed [FunctionName]; completion events print as [events].
+  The funnel so far: curl ${api}/_local/metrics (printed again on stop). Ctrl-C stops everything.
 `;
 }
 
@@ -76,6 +77,8 @@ async function main(): Promise<void> {
     }
     stoppingSince = Date.now();
     console.log(`\n${why}: stopping the local cloud…`);
+    // What the functions' metrics say about this session (GET /_local/metrics while running).
+    if (running.cloud) console.log(running.cloud.metricsSummary());
     removeDiscoveryFile(process.cwd());
     // A stop that hangs must not leave the children running.
     setTimeout(() => void endDescendants(0).finally(() => process.exit(1)), STOP_TIMEOUT_MS).unref();

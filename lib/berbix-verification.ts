@@ -1,6 +1,7 @@
 import { Duration, Names, RemovalPolicy, Stack, Token, Tokenization, Validations } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { IAlarm, IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -17,6 +18,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import {
   DEFAULT_BERBIX_API_URL,
+  DEFAULT_METRICS_NAMESPACE,
   DEFAULT_SCOPES,
   ENV,
   EVENT_SOURCE,
@@ -26,7 +28,9 @@ import {
   VERIFICATION_COMPLETED,
 } from '../lambdas/contract';
 import { BerbixDeletionWorkflow } from './constructs/berbix-deletion-workflow';
+import { FunnelMetrics } from './constructs/funnel-metrics';
 import { VerificationAlarms } from './constructs/verification-alarms';
+import { VerificationDashboard } from './constructs/verification-dashboard';
 import { VerificationApi, type ThrottlingProps } from './constructs/verification-api';
 import {
   acknowledge,
@@ -88,6 +92,13 @@ export interface BerbixVerificationProps {
    * @default - a new secret encrypted with `encryptionKey`, to be filled after the first deploy
    */
   readonly berbixSecret?: ISecret;
+
+  /**
+   * How long a function keeps the Berbix secret it read before reading it again: a rotated secret
+   * is in use everywhere within this time, without a deploy. 1 second to 1 day, whole seconds.
+   * @default Duration.minutes(5)
+   */
+  readonly berbixSecretMaxAge?: Duration;
 
   // --- the HTTP API ---------------------------------------------------------------------------
 
@@ -242,6 +253,20 @@ export interface BerbixVerificationProps {
   readonly logRetention?: RetentionDays;
 
   /**
+   * The CloudWatch namespace of the funnel and Berbix metrics (`metric…()` methods, the dashboard).
+   * @default 'BerbixServerless'
+   */
+  readonly metricsNamespace?: string;
+
+  /**
+   * The `service` of the functions' logs, traces and metrics (the `service` dimension of every
+   * metric): what tells this instance's metrics from another's in the same namespace.
+   * @default - the stack name and the construct's path below the stack, `-`-joined (an id
+   * `Default` adds nothing), e.g. `BerbixServerless` or `KycStack-IdVerification`
+   */
+  readonly serviceName?: string;
+
+  /**
    * Folder with the handler sources, bundled instead of the pre-bundled code (this repository's
    * tests point it at stand-ins).
    * @internal
@@ -296,13 +321,26 @@ export class BerbixVerification extends Construct {
   /** The DLQ of S3-event invocations of `UploadReceivedFn` that failed after Lambda's retries. */
   public readonly uploadFailuresQueue: sqs.Queue;
 
-  /** The operational alarms: upload DLQ, failed verifications, failed Berbix deletions, API 5xx. */
+  /**
+   * The operational alarms: upload DLQ, failed verifications, failed Berbix deletions, API 5xx,
+   * Berbix error rate, abandonment spike.
+   */
   public readonly alarms: readonly IAlarm[];
+
+  /** The instance's dashboard: funnel, issue mix, Berbix latency and error rate, alarms. */
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  /** The CloudWatch namespace of the instance's metrics (`metricsNamespace`). */
+  public readonly metricsNamespace: string;
+
+  /** The `service` of the instance's logs and traces, and the `service` dimension of its metrics. */
+  public readonly serviceName: string;
 
   /** The functions, by construct id. */
   public readonly functions: Readonly<Record<VerificationFunctionId, IFunction>>;
 
   private readonly fetchResult: VerificationFunction;
+  private readonly funnel: FunnelMetrics;
 
   constructor(scope: Construct, id: string, props: BerbixVerificationProps) {
     super(scope, id);
@@ -323,9 +361,20 @@ export class BerbixVerification extends Construct {
       removalPolicy = RemovalPolicy.RETAIN,
       berbixDeletionRetry = Duration.seconds(30),
       berbixDeletionGiveUpAfter = Duration.hours(6),
+      berbixSecretMaxAge = Duration.minutes(5),
+      metricsNamespace = DEFAULT_METRICS_NAMESPACE,
+      serviceName = instanceName(this, 255),
       handlersDir,
     } = props;
-    validate(props, { dataRetention, abandonAfter, createWait, maxUploadAttempts });
+    validate(props, {
+      dataRetention,
+      abandonAfter,
+      createWait,
+      maxUploadAttempts,
+      berbixSecretMaxAge,
+      metricsNamespace,
+      serviceName,
+    });
     const rawUploadExpiration = props.rawUploadExpiration ?? defaultRawUploadExpiration(imageRetention);
     // Otherwise the lifecycle rule would silently cut the configured image retention short.
     if (
@@ -366,11 +415,19 @@ export class BerbixVerification extends Construct {
         handlerPath,
         handlersDir,
         logRetention,
+        serviceName,
         ...extra,
       }).addEnvironments({
         [ENV.dataRetentionDays]: numberText(dataRetention.toDays()),
       });
-    const berbix = { [ENV.berbixApiUrl]: berbixApiUrl };
+    // The functions that report funnel events or Berbix calls write metrics in the namespace.
+    const metrics = { [ENV.metricsNamespace]: metricsNamespace };
+    // Every Berbix caller reads the secret (kept for its max age) and counts its Berbix requests.
+    const berbix = {
+      [ENV.berbixApiUrl]: berbixApiUrl,
+      [ENV.berbixSecretMaxAgeSeconds]: numberText(berbixSecretMaxAge.toSeconds()),
+      ...metrics,
+    };
     const scopes = { [ENV.clientScope]: clientScope, [ENV.backendScope]: backendScope };
     const sfnTimeout = { timeout: Duration.seconds(60) };
     const contactDetails = { [ENV.sendContactDetails]: String(sendContactDetails) };
@@ -410,7 +467,8 @@ export class BerbixVerification extends Construct {
       .bindBucket(bucket, listAndDelete);
     const closeVerification = make('CloseVerificationFn', 'sfn/close-verification', sfnTimeout)
       .bindTable(table, { items: ['GetItem', 'UpdateItem'] })
-      .bindBucket(bucket, listAndDelete);
+      .bindBucket(bucket, listAndDelete)
+      .addEnvironments(metrics);
 
     const logGroupPrefix = `/aws/vendedlogs/states/${instanceName(this)}`;
     const workflow = new VerificationWorkflow(this, 'Workflow', {
@@ -507,6 +565,7 @@ export class BerbixVerification extends Construct {
       .addEnvironments({
         ...scopes,
         ...contactDetails,
+        ...metrics,
         [ENV.stateMachineArn]: stateMachine.stateMachineArn,
         [ENV.createWaitMs]: String(createWait.toMilliseconds()),
         [ENV.abandonAfterSeconds]: numberText(abandonAfter.toSeconds()),
@@ -638,11 +697,15 @@ export class BerbixVerification extends Construct {
       ],
     });
 
+    this.metricsNamespace = metricsNamespace;
+    this.serviceName = serviceName;
+    this.funnel = new FunnelMetrics({ namespace: metricsNamespace, serviceName });
     const alarms = new VerificationAlarms(this, 'Alarms', {
       uploadFailures: this.uploadFailuresQueue,
       stateMachine,
       berbixDeletions: berbixDeletion.stateMachine,
       httpApi: api.httpApi,
+      metrics: this.funnel,
       alarmActions: props.alarmActions,
     });
 
@@ -659,7 +722,14 @@ export class BerbixVerification extends Construct {
       alarms.failedExecutions,
       alarms.failedBerbixDeletions,
       alarms.serverErrors,
+      alarms.berbixErrors,
+      alarms.abandonmentSpike,
     ];
+    this.dashboard = new VerificationDashboard(this, 'Dashboard', {
+      metrics: this.funnel,
+      alarms: this.alarms,
+      serviceName,
+    }).dashboard;
   }
 
   /**
@@ -714,8 +784,73 @@ export class BerbixVerification extends Construct {
     return rule;
   }
 
-  // Funnel metrics (`metricVerificationsStarted()`, `metricVerificationsCompleted()`, …) come with
-  // the functions' Powertools metrics: see docs/construct.md, "Not yet".
+  // --- metrics (docs/operations.md, "Metrics") ------------------------------------------------
+  // Each is the instance's total (namespace `metricsNamespace`, dimension `service`), a Sum over
+  // 5 minutes unless `props` say otherwise; `props.dimensionsMap` narrows it to one value of the
+  // metric's breakdown, e.g. `metricVerificationsFailed({ dimensionsMap: { reason: 'berbix_server_503' } })`.
+
+  /** Verifications created and started (`POST /verifications`). */
+  metricVerificationsStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('verificationsStarted', props);
+  }
+
+  /** Uploads submitted (photos and barcode scans); breakdown `step`: `document_front`, `document_back`, `id_scan`. */
+  metricStepsAttempted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('stepsAttempted', props);
+  }
+
+  /** Issues Berbix (or the local image check, `bad_upload`) answered uploads with; breakdown `issue`. */
+  metricIssuesReturned(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('issuesReturned', props);
+  }
+
+  /** Uploads answered with the same side again; breakdown `step`: `document_front`, `document_back`. */
+  metricRetakes(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('retakes', props);
+  }
+
+  /** Verifications that got their result; breakdown `action`: Berbix's action, `none` without one. */
+  metricVerificationsCompleted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('verificationsCompleted', props);
+  }
+
+  /** Verifications that ended `failed`; breakdown `reason`: the failure reason code. */
+  metricVerificationsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('verificationsFailed', props);
+  }
+
+  /** Verifications that ended `abandoned` (no upload within `abandonAfter`). */
+  metricVerificationsAbandoned(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('verificationsAbandoned', props);
+  }
+
+  /** Verifications deleted through `DELETE /verifications/{id}`. */
+  metricVerificationsDeleted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('verificationsDeleted', props);
+  }
+
+  /** HTTP requests to Berbix, each attempt counted; breakdowns `call`, and `call` with `status`. */
+  metricBerbixCalls(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('berbixCalls', props);
+  }
+
+  /** Berbix requests that got no answer, a 5xx or a 429; breakdowns `call`, and `call` with `status`. */
+  metricBerbixErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('berbixErrors', props);
+  }
+
+  /**
+   * Time to Berbix's answer, in milliseconds (Average unless `props.statistic`, e.g. `'p90'`);
+   * breakdowns `call`, and `call` with `status`.
+   */
+  metricBerbixLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.funnel.metric('berbixLatency', props);
+  }
+
+  /** Percent of Berbix requests that failed (no answer, 5xx, 429): `100 * errors / requests`. */
+  metricBerbixErrorRate(props: { period?: Duration; label?: string } = {}): cloudwatch.MathExpression {
+    return this.funnel.berbixErrorRate(props);
+  }
 }
 
 /** The checks that need no AWS: each names the prop. Tokens are let through (checked by AWS). */
@@ -726,9 +861,36 @@ function validate(
     abandonAfter: Duration;
     createWait: Duration;
     maxUploadAttempts: number;
+    berbixSecretMaxAge: Duration;
+    metricsNamespace: string;
+    serviceName: string;
   },
 ): void {
   const { dataRetention, abandonAfter, createWait, maxUploadAttempts } = resolved;
+  const { berbixSecretMaxAge, metricsNamespace, serviceName } = resolved;
+  if (!berbixSecretMaxAge.isUnresolved()) {
+    const seconds = berbixSecretMaxAge.toSeconds({ integral: false });
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86400) {
+      throw new Error(
+        `berbixSecretMaxAge must be whole seconds between 1 second and 1 day, got ${berbixSecretMaxAge.toHumanString()}`,
+      );
+    }
+  }
+  // CloudWatch's rules for a custom namespace; AWS/ is reserved for AWS's own.
+  if (
+    !Token.isUnresolved(metricsNamespace) &&
+    (!/^[A-Za-z0-9 .\-_/#:]{1,255}$/.test(metricsNamespace) || metricsNamespace.startsWith('AWS/'))
+  ) {
+    throw new Error(
+      `metricsNamespace must be 1 to 255 letters, digits, spaces or . - _ / # : and not start with AWS/, got ${JSON.stringify(metricsNamespace)}`,
+    );
+  }
+  // It is written into the dashboard's searches between double quotes.
+  if (!Token.isUnresolved(serviceName) && !/^[\x21-\x7e]{1,255}$/.test(serviceName.replace(/["'\\]/g, ' '))) {
+    throw new Error(
+      `serviceName must be 1 to 255 printable characters without spaces or quotes, got ${JSON.stringify(serviceName)}`,
+    );
+  }
   if (!props.templateKey) throw new Error('templateKey is required');
   if (!dataRetention.isUnresolved()) {
     const days = dataRetention.toDays({ integral: false });
@@ -778,7 +940,7 @@ function numberText(value: number): string {
  * stay apart for two instances in one stack. A construct with the id `Default` adds nothing, as it
  * adds nothing to logical ids either.
  */
-function instanceName(scope: IConstruct): string {
+function instanceName(scope: IConstruct, maxLength = 400): string {
   const stack = Stack.of(scope);
   const below = scope.node.scopes
     .slice(stack.node.scopes.length)
@@ -786,7 +948,9 @@ function instanceName(scope: IConstruct): string {
     .filter((segment) => segment !== 'Default');
   const name = [stack.stackName, ...below].join('-').replace(/[^A-Za-z0-9_\-./#]/g, '');
   // Log group names are at most 512 characters; keep room for the suffix and stay unique.
-  return name.length <= 400 ? name : `${name.slice(0, 390)}-${Names.uniqueId(scope).slice(-8)}`;
+  return name.length <= maxLength
+    ? name
+    : `${name.slice(0, maxLength - 10)}-${Names.uniqueId(scope).slice(-8)}`;
 }
 
 /** Acknowledges a finding on a construct shared by several instances once. */

@@ -33,5 +33,9 @@ export class VerificationStack extends Stack {
       description: 'Put {"apiSecret","webhookSecret"} here after deploy',
     });
     new CfnOutput(this, 'UploadFailuresQueueUrl', { value: v.uploadFailuresQueue.queueUrl });
+    new CfnOutput(this, 'DashboardName', {
+      value: v.dashboard.dashboardName,
+      description: 'The CloudWatch dashboard: funnel, issue mix, Berbix latency and error rate, alarms',
+    });
   }
 }

@@ -63,6 +63,16 @@ export interface BerbixRetryOptions {
   unsafe?: UnsafeRetry;
 }
 
+/**
+ * Sends one HTTP request to Berbix, like the global `fetch`; `call` names the client operation,
+ * for whoever observes the requests (metrics, traces).
+ */
+export type BerbixFetch = (
+  url: string,
+  init: RequestInit,
+  call: { operation: BerbixOperation },
+) => Promise<Response>;
+
 export interface BerbixClientOptions {
   apiSecret: string;
   /** @default 'https://api.berbix.com' */
@@ -78,6 +88,8 @@ export interface BerbixClientOptions {
   now?: () => number;
   /** Uniform [0, 1) source for jitter; for tests. @default Math.random */
   random?: () => number;
+  /** Sends each request (every attempt of every call). @default the global fetch */
+  fetch?: BerbixFetch;
 }
 
 /** Per-call options plus the call's absolute deadline (epoch ms), shared by its refresh and repeat. */
@@ -140,6 +152,7 @@ export class BerbixClient {
   readonly #userAgent: string;
   readonly #now: () => number;
   readonly #random: () => number;
+  readonly #fetch: BerbixFetch;
   readonly #refreshing = new WeakMap<TokenSession, Promise<BerbixTokens>>();
 
   constructor(options: BerbixClientOptions) {
@@ -167,6 +180,7 @@ export class BerbixClient {
     this.#userAgent = options.userAgent ?? DEFAULTS.userAgent;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
+    this.#fetch = options.fetch ?? ((url, init) => fetch(url, init));
   }
 
   /** `POST /v0/transactions`. Not idempotent: retried only when Berbix cannot have processed it. */
@@ -511,8 +525,9 @@ export class BerbixClient {
     const streamed = typeof payload === 'object';
     // A stream has no length of its own: sent with Content-Length, not chunked.
     if (streamed) headers['Content-Length'] = String(payload.length);
+    const send = (url: string, init: RequestInit) => this.#fetch(url, init, { operation: spec.operation });
     try {
-      const response = await fetch(`${this.#baseUrl}${spec.path}`, {
+      const response = await send(`${this.#baseUrl}${spec.path}`, {
         method: spec.method,
         headers,
         ...(streamed ? { body: payload.stream(), duplex: 'half' } : { body: payload }),

@@ -1,7 +1,7 @@
 export * from './types';
 export * from './countries';
 export * from './errors';
-export { BerbixClient, type BerbixClientOptions, type BerbixRetryOptions } from './client';
+export { BerbixClient, type BerbixClientOptions, type BerbixFetch, type BerbixRetryOptions } from './client';
 export { isRetryable, parseRetryAfter, type RequestSafety, type UnsafeRetry } from './retry';
 export {
   computeWebhookSignature,

@@ -1,3 +1,4 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { tracer } from './tracer';
 
-export const eventBridge = new EventBridgeClient({});
+export const eventBridge = tracer.captureAwsClient(new EventBridgeClient({}));

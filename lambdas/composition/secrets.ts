@@ -1,3 +1,4 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { tracer } from './tracer';
 
-export const secretsManager = new SecretsManagerClient({});
+export const secretsManager = tracer.captureAwsClient(new SecretsManagerClient({}));

@@ -28,6 +28,10 @@ export const ENV = {
   berbixCreateWindowSeconds: 'BERBIX_CREATE_WINDOW_SECONDS',
   backendScope: 'BACKEND_SCOPE',
   clientScope: 'CLIENT_SCOPE',
+  /** How long a read of the Berbix secret is kept before it is read again (a rotation is picked up). */
+  berbixSecretMaxAgeSeconds: 'BERBIX_SECRET_MAX_AGE_SECONDS',
+  /** The CloudWatch namespace of the metrics (Powertools reads the same variable). */
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
 } as const;
 
 export type ConfigKey = keyof typeof ENV;
@@ -43,11 +47,26 @@ export const LOGGER_ENV = {
   logEvent: 'POWERTOOLS_LOGGER_LOG_EVENT',
 } as const;
 
+/**
+ * Variables the Lambda runtime (not the stack) sets, read by the tracer: the invocation's trace
+ * header and the X-Ray daemon's address. `POWERTOOLS_TRACE_ENABLED=false` turns tracing off, as it
+ * does for Powertools' Tracer.
+ */
+export const TRACING_ENV = {
+  traceHeader: '_X_AMZN_TRACE_ID',
+  daemonAddress: 'AWS_XRAY_DAEMON_ADDRESS',
+  enabled: 'POWERTOOLS_TRACE_ENABLED',
+} as const;
+
 /** The logs' and traces' service name unless the stack says otherwise. */
 export const SERVICE_NAME = 'berbix-serverless';
 
 /** Every variable a function may be given: what the contract test holds the stack and handlers to. */
-export const ENV_NAMES: ReadonlySet<string> = new Set([...Object.values(ENV), ...Object.values(LOGGER_ENV)]);
+export const ENV_NAMES: ReadonlySet<string> = new Set([
+  ...Object.values(ENV),
+  ...Object.values(LOGGER_ENV),
+  ...Object.values(TRACING_ENV),
+]);
 
 const text =
   (name: string) =>
@@ -108,6 +127,8 @@ const READERS = {
   berbixCreateWindowSeconds: integer(ENV.berbixCreateWindowSeconds, 0),
   backendScope: text(ENV.backendScope),
   clientScope: text(ENV.clientScope),
+  berbixSecretMaxAgeSeconds: integer(ENV.berbixSecretMaxAgeSeconds, 1),
+  metricsNamespace: text(ENV.metricsNamespace),
 } as const satisfies Record<ConfigKey, (env: Env) => unknown>;
 
 export type Config = { [K in ConfigKey]: ReturnType<(typeof READERS)[K]> };

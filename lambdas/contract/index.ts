@@ -7,6 +7,7 @@ export * from './bucket';
 export * from './env';
 export * from './events';
 export * from './limits';
+export * from './metrics';
 export * from './scopes';
 export * from './table';
 export * from './task-errors';

@@ -1,3 +1,4 @@
+import type { Funnel } from '../adapters/metrics';
 import type { Repository } from '../adapters/repository';
 import type { UploadStore } from '../adapters/storage';
 import { isFailureReason, reasonForTaskError, verificationPrefix } from '../domain';
@@ -17,7 +18,11 @@ export interface CloseInput {
  * wait so late uploads resume nothing, and deletes the images.
  */
 export async function closeVerification(
-  deps: { repository: Pick<Repository, 'get' | 'close'>; uploads: Pick<UploadStore, 'deletePrefix'> },
+  deps: {
+    repository: Pick<Repository, 'get' | 'close'>;
+    uploads: Pick<UploadStore, 'deletePrefix'>;
+    funnel: Pick<Funnel, 'failed' | 'abandoned'>;
+  },
   input: CloseInput,
 ): Promise<void> {
   const { verificationId } = input;
@@ -31,6 +36,10 @@ export async function closeVerification(
   const verification = await deps.repository.get(verificationId);
   if (!verification || verification.status === 'deleted') return;
   const closed = await deps.repository.close(verificationId, outcome, reason);
+  // Only the close that changed the status counts (the close states retry); a reason recorded
+  // earlier is the one kept.
+  if (closed && outcome === 'abandoned') deps.funnel.abandoned();
+  if (closed && outcome === 'failed') deps.funnel.failed(verification.failureReason ?? reason);
   await deps.uploads.deletePrefix(verificationPrefix(verificationId));
   logger.info('Verification closed', { verificationId, outcome, reason, closed });
 }

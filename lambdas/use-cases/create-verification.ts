@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Funnel } from '../adapters/metrics';
 import type { IdempotencyRecord, Repository } from '../adapters/repository';
 import type { Workflow } from '../adapters/workflow';
 import { newVerificationId, pollDelayMs, type Verification } from '../domain';
@@ -10,6 +11,7 @@ import { logger } from '../middleware/logger';
 export interface CreateDeps {
   repository: Repository;
   workflow: Pick<Workflow, 'start'>;
+  funnel: Pick<Funnel, 'started' | 'failed'>;
   config: {
     createWaitMs: number;
     abandonAfterSeconds: number;
@@ -172,10 +174,11 @@ export async function createVerification(
     });
   } catch (error) {
     // Leave nothing half-made: the verification is failed and the key free for a retry.
-    await deps.repository.close(id, 'failed', 'start_failed');
+    if (await deps.repository.close(id, 'failed', 'start_failed')) deps.funnel.failed('start_failed');
     if (idempotencyKey) await deps.repository.releaseIdempotencyKey(auth.sub, idempotencyKey);
     throw error;
   }
+  deps.funnel.started();
   logger.info('Verification created', { verificationId: id });
   return whenCreated(deps, verification, false);
 }

@@ -1,5 +1,6 @@
 import type { BerbixDeletionWorkflow } from '../adapters/berbix-deletion-workflow';
 import type { BerbixClientFactory } from '../adapters/berbix';
+import type { Funnel } from '../adapters/metrics';
 import type { Repository } from '../adapters/repository';
 import type { UploadStore } from '../adapters/storage';
 import type { Workflow } from '../adapters/workflow';
@@ -15,6 +16,7 @@ export interface DeleteDeps {
   workflow: Pick<Workflow, 'stop'>;
   berbixDeletions: Pick<BerbixDeletionWorkflow, 'start'>;
   berbixClient: BerbixClientFactory;
+  funnel: Pick<Funnel, 'deleted'>;
   config: { berbixDeletionRetrySeconds: number };
 }
 
@@ -48,8 +50,10 @@ export async function deleteVerification(
   input: { id: string | undefined; auth: AuthContext },
 ): Promise<Verification | undefined> {
   requireBackend(input.auth);
-  const { id } = await loadOwned(deps.repository, input.id, input.auth);
+  const { id, status } = await loadOwned(deps.repository, input.id, input.auth);
   let tombstone = await deps.repository.tombstone(id);
+  // A repeated DELETE finishes the first one's work; only the first counts.
+  if (status !== 'deleted' && tombstone?.status === 'deleted') deps.funnel.deleted();
   const pending = () => tombstone?.berbixDeletion === 'pending';
   await Promise.all([
     pending() &&

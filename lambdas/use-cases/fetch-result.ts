@@ -1,5 +1,6 @@
 import type { BerbixClientFactory } from '../adapters/berbix';
 import type { VerificationEvents } from '../adapters/events';
+import type { Funnel } from '../adapters/metrics';
 import type { Repository } from '../adapters/repository';
 import { VerificationGoneError, type Verification } from '../domain';
 import { logger } from '../middleware/logger';
@@ -17,6 +18,7 @@ export async function fetchResult(
     repository: Repository;
     berbixClient: BerbixClientFactory;
     events: Pick<VerificationEvents, 'completed'>;
+    funnel: Pick<Funnel, 'completed'>;
     /** The ARN of the function putting the event (its `resources`). */
     publisher: string;
   },
@@ -50,6 +52,8 @@ export async function fetchResult(
   // The completed verification is built from the one read above, not read again.
   const completed = await repository.recordResult(verificationId, transaction, summary, verification);
   if (!completed) throw new VerificationGoneError(verificationId);
+  // Once: a retry after completion takes the early return above.
+  deps.funnel.completed(completed.resultSummary?.action ?? null);
   await publish(completed);
   logger.info('Verification completed', {
     verificationId,

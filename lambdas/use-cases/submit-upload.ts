@@ -1,4 +1,5 @@
 import type { BerbixClientFactory } from '../adapters/berbix';
+import type { Funnel } from '../adapters/metrics';
 import type { Repository } from '../adapters/repository';
 import type { UploadStore } from '../adapters/storage';
 import {
@@ -34,6 +35,7 @@ export async function submitUpload(
     repository: Repository;
     uploads: Pick<UploadStore, 'getBytes' | 'delete'>;
     berbixClient: BerbixClientFactory;
+    funnel: Pick<Funnel, 'uploadSubmitted'>;
   },
   input: { verificationId: string; key: string },
 ): Promise<NextStep> {
@@ -81,7 +83,15 @@ export async function submitUpload(
       );
     }
   }
-  if (!(await repository.recordUploadOutcome(verificationId, { key, step: upload.step, outcome }))) {
+  if (await repository.recordUploadOutcome(verificationId, { key, step: upload.step, outcome })) {
+    // Counted once, by the submit that recorded it (a retried task answers from the record).
+    const retake = outcome.nextStep === nextStepFor(awaitedStep);
+    deps.funnel.uploadSubmitted({
+      step: upload.step,
+      issues: outcome.issues,
+      ...(retake ? { retakeOf: awaitedStep } : {}),
+    });
+  } else {
     const now = await repository.get(verificationId);
     if (!now || now.status === 'deleted') throw new VerificationGoneError(verificationId);
     if (now.lastSubmittedKey !== key) throw new FlowFailedError('upload_outcome_not_recorded');

@@ -22,6 +22,7 @@ import { startHttpApi } from './http-api';
 import { decodeS3Key, targetsOf } from './s3-notifications';
 import { WEB_CLIENT_PATH, webClientHandler } from './web-client';
 import { createLambdaRuntime, type LambdaRuntime } from './lambda-runtime';
+import { createMetricsCollector, type MetricsSnapshot } from './metrics';
 import { recoverAfterRestart, type RecoverySummary, type StoredVerification } from './recovery';
 import {
   LOCAL_AWS,
@@ -33,6 +34,7 @@ import {
 
 export { LOCAL_AWS } from './template';
 export { LOCAL_RESTART_REASON, type RecoverySummary } from './recovery';
+export type { LocalFunnel, MetricSeries, MetricsSnapshot } from './metrics';
 
 /** The HTTP API's default port, and the one the stack's local issuer URL names. */
 export const DEFAULT_API_PORT = 4000;
@@ -99,6 +101,10 @@ export interface LocalCloud {
   mintToken(sub: string, scopes: string[], expiresInSeconds?: number): Promise<string>;
   /** EventBridge events the functions put (e.g. VerificationCompleted). */
   events(): CompletionEvent[];
+  /** The metrics the functions wrote (their EMF lines) and the funnel made of them. */
+  metrics(): MetricsSnapshot;
+  /** The funnel in a few lines (what `npm start` prints when it stops). */
+  metricsSummary(): string;
   stop(): Promise<void>;
 }
 
@@ -261,9 +267,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     sfnRef.current = sfn;
     stack.push(() => sfn.close());
     sfnEndpoint = sfn.endpoint;
+    // The functions' EMF lines become metrics here, as CloudWatch Logs turns them into metrics.
+    const metrics = createMetricsCollector();
     const lambdas = createLambdaRuntime({
       functions: template.functions.map((f) => ({ ...f, environment: functionEnv(f) })),
-      log: logLines,
+      log: (line, stream) => {
+        metrics.observe(line);
+        logLines(line, stream);
+      },
     });
     runtimeRef.current = lambdas;
     stack.push(() => lambdas.close());
@@ -323,6 +334,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           return { status: 202, body: { redelivered: record.eventName } };
         },
         'GET /_local/events': async () => ({ status: 200, body: { events } }),
+        // The funnel and Berbix metrics the functions wrote since start (their EMF lines).
+        'GET /_local/metrics': async () => ({ status: 200, body: metrics.snapshot() }),
         // Every object an ObjectCreated event was raised for since start, deleted ones included.
         'GET /_local/s3/objects': async () => ({
           status: 200,
@@ -467,6 +480,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       recovery,
       mintToken: (sub, scopes, expiresInSeconds) => devIssuer.mint({ sub, scopes, expiresInSeconds }),
       events: () => [...events],
+      metrics: () => metrics.snapshot(),
+      metricsSummary: () => metrics.summary(),
       stop: stopAll,
     };
   } catch (err) {

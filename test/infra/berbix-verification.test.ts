@@ -152,8 +152,8 @@ describe('BerbixVerification with resources the customer brings', () => {
 
   it('notifies the customer alarm actions from every alarm', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(4);
-    expect(verification.alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(6);
+    expect(verification.alarms).toHaveLength(6);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: logicalIdOf(topic) }]);
   });
 });

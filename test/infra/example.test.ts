@@ -45,4 +45,19 @@ describe('the example app (examples/kyc-app)', () => {
       ],
     });
   });
+
+  it('adds its own alarm on the funnel metrics of its instance', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'BerbixServerless',
+      MetricName: 'VerificationsCompleted',
+      Dimensions: [
+        { Name: 'action', Value: 'reject' },
+        { Name: 'service', Value: 'Kyc-IdVerification' },
+      ],
+      Period: 3600,
+      Statistic: 'Sum',
+      Threshold: 20,
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^Pager') }],
+    });
+  });
 });

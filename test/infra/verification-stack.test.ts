@@ -249,7 +249,8 @@ describe('the functions', () => {
     for (const fnId of FUNCTION_IDS) {
       expect(env(fnId)).toEqual(
         expect.objectContaining({
-          POWERTOOLS_SERVICE_NAME: 'berbix-serverless',
+          // The instance's name: the stack's, as the construct's id is `Default`.
+          POWERTOOLS_SERVICE_NAME: 'BerbixServerless',
           POWERTOOLS_LOG_LEVEL: 'INFO',
         }),
       );
@@ -262,7 +263,10 @@ describe('the functions', () => {
       // Loading the handler reads its configuration (and throws when a variable is missing or bad).
       const read = variablesReadOnLoad(HANDLER_OF[fnId] ?? fnId, resolvedEnv(env(fnId)));
       const loaded = [...read].filter((v) => configVariables.has(v));
-      const vars = Object.keys(env(fnId)).filter((v) => !/^(POWERTOOLS_|NODE_OPTIONS$)/.test(v));
+      // Powertools' own settings aside, unless a handler reads one itself (the metrics namespace).
+      const vars = Object.keys(env(fnId)).filter(
+        (v) => configVariables.has(v) || !/^(POWERTOOLS_|NODE_OPTIONS$)/.test(v),
+      );
       expect({ fnId, vars: vars.sort() }).toEqual({ fnId, vars: loaded.sort() });
     }
   });
@@ -700,12 +704,14 @@ describe('the alarms', () => {
   const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
 
   it('watch the upload DLQ, failed verifications, failed Berbix deletions and API 5xx answers', () => {
-    const byMetric = Object.fromEntries(alarms().map((a) => [a.MetricName as string, a]));
-    expect(
-      alarms()
-        .map((a) => a.MetricName as string)
-        .sort(),
-    ).toEqual(['5xx', 'ApproximateNumberOfMessagesVisible', 'ExecutionsFailed', 'ExecutionsFailed']);
+    const single = alarms().filter((a) => a.MetricName !== undefined);
+    const byMetric = Object.fromEntries(single.map((a) => [a.MetricName as string, a]));
+    expect(single.map((a) => a.MetricName as string).sort()).toStrictEqual([
+      '5xx',
+      'ApproximateNumberOfMessagesVisible',
+      'ExecutionsFailed',
+      'ExecutionsFailed',
+    ]);
     const failedOf = (machine: { node: { defaultChild?: unknown } }) =>
       alarms().filter(
         (a) =>
@@ -729,6 +735,17 @@ describe('the alarms', () => {
     });
     expect(byMetric.ExecutionsFailed).toMatchObject({ Namespace: 'AWS/States', Threshold: 1 });
     expect(byMetric['5xx']).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 5 });
+  });
+
+  it('watch the Berbix error rate and an abandonment spike with metric math on the funnel metrics', () => {
+    const math = alarms().filter((a) => a.MetricName === undefined);
+    expect(alarms()).toHaveLength(6);
+    expect(
+      math.map((a) => (a.Metrics as { Expression?: string }[]).find((m) => m.Expression)?.Expression).sort(),
+    ).toStrictEqual([
+      'IF(calls >= 10, 100 * errors / calls, 0)',
+      'IF(completed + failed + abandoned >= 10, 100 * abandoned / (completed + failed + abandoned), 0)',
+    ]);
   });
 
   it('stay quiet while there is no data, so an idle deployment raises nothing', () => {

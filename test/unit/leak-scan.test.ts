@@ -132,6 +132,7 @@ describe('the leak scan', () => {
       'timestamp 1712101990123, sizes 394105 and 941056',
       'thinking, Kingdom, Adam, metadata, king_size, sanfrancisco_',
       'RequestId: cbaffc43-1118-496e-bb6e-247d4c7cc649',
+      'RequestId: 0c6e2d1a-7f3b-4c2e-9a1d-3e94105af2c1',
     ].join('\n');
     expect(scanForLeaks([{ where: 'log', text }], needles)).toEqual([]);
   });

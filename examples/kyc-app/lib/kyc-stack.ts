@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -75,7 +76,20 @@ export class KycStack extends Stack {
     completed.grantConsumeMessages(onboarding);
     this.verification.grantReadResults(onboarding);
 
+    // Their own alarm on the funnel: more than 20 rejections in an hour pages someone.
+    new cloudwatch.Alarm(this, 'RejectionsSpike', {
+      metric: this.verification.metricVerificationsCompleted({
+        dimensionsMap: { action: 'reject' },
+        period: Duration.hours(1),
+      }),
+      threshold: 20,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'More than 20 ID verifications rejected by Berbix within an hour',
+    }).addAlarmAction(new SnsAction(pager));
+
     new CfnOutput(this, 'VerificationApiUrl', { value: this.verification.apiUrl });
+    new CfnOutput(this, 'VerificationDashboard', { value: this.verification.dashboard.dashboardName });
     new CfnOutput(this, 'BerbixSecretArn', {
       value: this.verification.berbixSecret.secretArn,
       description: 'Put {"apiSecret","webhookSecret"} here after the first deploy',

@@ -1,3 +1,4 @@
+import { metrics } from '../../composition/metrics';
 import { repository } from '../../composition/repository';
 import { workflow } from '../../composition/workflow';
 import { loadConfig } from '../../contract/env';
@@ -18,7 +19,7 @@ const config = loadConfig([
 /** POST /verifications: 201 once Berbix created the transaction, 202 while it is still `creating`. */
 export const handler = apiHandler({ scopes: config, body: createVerificationBody }, async (event) => {
   const { verification, replayed } = await createVerification(
-    { repository, workflow, config },
+    { repository, workflow, funnel: metrics, config },
     { auth: event.auth, body: event.parsedBody, idempotencyKey: event.headers?.['idempotency-key'] },
   );
   return jsonResponse(verification.status === 'creating' ? 202 : 201, toVerificationView(verification), {

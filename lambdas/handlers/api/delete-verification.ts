@@ -1,5 +1,6 @@
 import { berbixClient } from '../../composition/berbix';
 import { berbixDeletions } from '../../composition/berbix-deletions';
+import { metrics } from '../../composition/metrics';
 import { repository } from '../../composition/repository';
 import { uploadStore } from '../../composition/upload-store';
 import { workflow } from '../../composition/workflow';
@@ -16,7 +17,7 @@ const config = loadConfig(['berbixDeletionRetrySeconds', 'backendScope', 'client
  */
 export const handler = apiHandler({ scopes: config }, async (event) => {
   const pending = await deleteVerification(
-    { repository, uploads: uploadStore, workflow, berbixDeletions, berbixClient, config },
+    { repository, uploads: uploadStore, workflow, berbixDeletions, berbixClient, funnel: metrics, config },
     { id: event.pathParameters?.id, auth: event.auth },
   );
   if (pending) return jsonResponse(202, toVerificationView(pending));

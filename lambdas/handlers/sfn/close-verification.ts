@@ -1,3 +1,4 @@
+import { metrics } from '../../composition/metrics';
 import { repository } from '../../composition/repository';
 import { uploadStore } from '../../composition/upload-store';
 import { taskHandler } from '../../middleware';
@@ -5,6 +6,6 @@ import { closeVerification, type CloseInput } from '../../use-cases/close-verifi
 
 /** CloseAsFailed / CloseAsAbandoned. */
 export const handler = taskHandler(async (input: CloseInput): Promise<{ verificationId: string }> => {
-  await closeVerification({ repository, uploads: uploadStore }, input);
+  await closeVerification({ repository, uploads: uploadStore, funnel: metrics }, input);
   return { verificationId: input.verificationId };
 });

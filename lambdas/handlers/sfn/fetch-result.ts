@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { berbixClient } from '../../composition/berbix';
+import { metrics } from '../../composition/metrics';
 import { repository } from '../../composition/repository';
 import { verificationEvents } from '../../composition/verification-events';
 import { taskHandler } from '../../middleware';
@@ -10,7 +11,13 @@ export const handler = taskHandler(
   async (input: { verificationId: string }, context: Context): Promise<{ verificationId: string }> => {
     // The function's ARN names this deployment in the event: rules tell deployments on one bus apart.
     await fetchResult(
-      { repository, berbixClient, events: verificationEvents, publisher: context.invokedFunctionArn },
+      {
+        repository,
+        berbixClient,
+        events: verificationEvents,
+        funnel: metrics,
+        publisher: context.invokedFunctionArn,
+      },
       input.verificationId,
     );
     return { verificationId: input.verificationId };

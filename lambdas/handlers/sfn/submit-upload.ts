@@ -1,4 +1,5 @@
 import { berbixClient } from '../../composition/berbix';
+import { metrics } from '../../composition/metrics';
 import { repository } from '../../composition/repository';
 import { uploadStore } from '../../composition/upload-store';
 import type { NextStep } from '../../domain';
@@ -11,7 +12,10 @@ export const handler = taskHandler(
     verificationId: string;
     key: string;
   }): Promise<{ verificationId: string; nextStep: NextStep }> => {
-    const nextStep = await submitUpload({ repository, uploads: uploadStore, berbixClient }, input);
+    const nextStep = await submitUpload(
+      { repository, uploads: uploadStore, berbixClient, funnel: metrics },
+      input,
+    );
     return { verificationId: input.verificationId, nextStep };
   },
 );

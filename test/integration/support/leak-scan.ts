@@ -28,8 +28,8 @@ export interface Needle {
   /** Letters match in either case. */
   caseInsensitive?: boolean;
   /**
-   * A match must not touch a digit (`digit`: numbers such as a postal code inside a timestamp) or a
-   * letter, digit or `_` (`word`: a short name inside a word).
+   * A match must not touch a digit (`digit`: numbers such as a postal code inside a timestamp; nor
+   * lie inside a UUID) or a letter, digit or `_` (`word`: a short name inside a word).
    */
   boundary?: 'digit' | 'word';
 }
@@ -74,7 +74,22 @@ function matchesAt(text: string, start: number, needle: Needle): boolean {
   const touches = needle.boundary === 'digit' ? isDigit : isWordChar;
   const before = start > 0 ? text.charCodeAt(start - 1) : NaN;
   const after = start + value.length < text.length ? text.charCodeAt(start + value.length) : NaN;
-  return !touches(before) && !touches(after);
+  if (touches(before) || touches(after)) return false;
+  // Letters may touch a number (an AAMVA field such as DBB12101990), but not the hex digits of a
+  // UUID (a request id that happens to hold a postal code).
+  return needle.boundary === 'word' || !insideUuid(text, start, start + value.length);
+}
+
+const isUuidChar = (code: number) => isDigit(code) || (fold(code) >= 97 && fold(code) <= 102) || code === 45;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether text[start, end) lies inside a UUID (the longest run of hex digits and dashes around it). */
+function insideUuid(text: string, start: number, end: number): boolean {
+  let from = start;
+  let to = end;
+  while (from > 0 && isUuidChar(text.charCodeAt(from - 1))) from -= 1;
+  while (to < text.length && isUuidChar(text.charCodeAt(to))) to += 1;
+  return UUID.test(text.slice(from, to));
 }
 
 function checkNeedle(needle: Needle): void {

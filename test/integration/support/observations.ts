@@ -275,11 +275,12 @@ export async function observeCloud(config: CloudAddresses, logFile: string): Pro
   const sfn = new SFNClient({ ...aws, endpoint: config.endpoints.sfn });
   const s3 = new S3Client({ ...aws, endpoint: config.endpoints.s3, forcePathStyle: true });
   try {
-    const [issued, info, events, seen, histories, left] = await Promise.all([
+    const [issued, info, events, seen, metrics, histories, left] = await Promise.all([
       getJson<{ tokens: IssuedToken[] }>(`${config.sandboxUrl}/_sandbox/issued-tokens`),
       getJson<{ apiSecret: string }>(`${config.sandboxUrl}/_sandbox/info`),
       getJson<{ events: unknown[] }>(`${config.apiUrl}/_local/events`),
       getJson<{ objects: unknown[] }>(`${config.apiUrl}/_local/s3/objects`),
+      getJson<{ series: unknown[] }>(`${config.apiUrl}/_local/metrics`),
       executionHistories(sfn),
       s3Objects(s3),
     ]);
@@ -293,6 +294,7 @@ export async function observeCloud(config: CloudAddresses, logFile: string): Pro
         ...histories,
         { where: 'the EventBridge events (GET /_local/events, one a line)', text: lines(events.events) },
         { where: 'the S3 keys ever written (GET /_local/s3/objects, one a line)', text: lines(seen.objects) },
+        { where: 'the metric series (GET /_local/metrics, one a line)', text: lines(metrics.series) },
         { where: 'the S3 objects left and their metadata (one a line)', text: left.join('\n') },
       ],
     };

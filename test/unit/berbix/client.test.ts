@@ -336,6 +336,30 @@ describe('the Berbix client endpoints', () => {
   });
 });
 
+describe('the fetch the client sends with', () => {
+  it('sends every request through the given fetch, each attempt and each refresh, with its operation', async () => {
+    server.handle((req, res, n) =>
+      req.path === '/v0/tokens'
+        ? json(res, 200, TOKEN_RESPONSE)
+        : n === 2
+          ? json(res, 503, { message: 'busy' })
+          : json(res, 200, OK_UPLOAD),
+    );
+    const sent: string[] = [];
+    const fetchSpy: BerbixClientOptions['fetch'] = (url, init, call) => {
+      sent.push(`${call.operation} ${init.method} ${new URL(url).pathname}`);
+      return fetch(url, init);
+    };
+    await client({ fetch: fetchSpy }).uploadImages(session({ expiresAt: NOW - 1 }), [FRONT]);
+    expect(sent).toEqual([
+      'refreshTokens POST /v0/tokens',
+      'uploadImages POST /v0/images/upload',
+      'uploadImages POST /v0/images/upload',
+    ]);
+    expect(server.requests).toHaveLength(3);
+  });
+});
+
 describe('token refresh', () => {
   it('refreshes expired tokens before the call, writes them back and hands them to the caller', async () => {
     server.handle((req, res) =>

@@ -221,6 +221,7 @@ describe('POST /verifications', () => {
       {
         repository: new VerificationRepository(db, 'verifications', { dataRetentionDays: 30 }),
         workflow: new Workflow(new SFNClient({ region: 'us-east-1' }), TEST_ENV.STATE_MACHINE_ARN),
+        funnel: { started: () => undefined, failed: () => undefined },
         config: {
           createWaitMs: 0,
           abandonAfterSeconds: 60,
@@ -265,6 +266,7 @@ describe('POST /verifications', () => {
           imageRetentionSeconds: 0,
           sendContactDetails: false,
         },
+        funnel: { started: () => undefined, failed: () => undefined },
         now: () => new Date(clock),
         sleep: async (ms: number) => {
           sleeps.push(ms);

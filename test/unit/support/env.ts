@@ -24,7 +24,11 @@ export const TEST_ENV = {
   SEND_CONTACT_DETAILS: 'false',
   BACKEND_SCOPE: 'verifications/backend',
   CLIENT_SCOPE: 'verifications/client',
+  BERBIX_SECRET_MAX_AGE_SECONDS: '300',
+  POWERTOOLS_METRICS_NAMESPACE: 'BerbixServerlessTest',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
+  // Tests that read the EMF lines turn them on (test/unit/handlers/metrics.test.ts).
+  POWERTOOLS_METRICS_DISABLED: 'true',
 };
 
 export function setTestEnv(overrides: Record<string, string> = {}): void {
