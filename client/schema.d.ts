@@ -455,13 +455,20 @@ export interface components {
                 "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayInternalError"];
             };
         };
-        /** @description API Gateway got no answer from the function within the integration timeout (30 s). */
+        /**
+         * @description `service_unavailable` from the handler, with `Retry-After`: an AWS service it depends on was
+         *     throttling or timing out, and nothing was half-made (retry after the given seconds; a create
+         *     with the same Idempotency-Key). Or API Gateway's `{"message":"Service Unavailable"}` when it
+         *     got no answer from the function within the integration timeout (30 s).
+         */
         ServiceUnavailable: {
             headers: {
+                /** @description Seconds to wait before trying again (handler answers only). */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["GatewayServiceUnavailable"];
+                "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayServiceUnavailable"];
             };
         };
         /**

@@ -7,6 +7,7 @@ import { idempotencyKeyHeader, type CreateVerificationBody } from '../domain/req
 import type { AuthContext } from '../middleware/auth-context';
 import { HttpError } from '../middleware/http-error';
 import { logger } from '../middleware/logger';
+import { isTransientAwsError } from '../middleware/transient-aws-errors';
 
 export interface CreateDeps {
   repository: Repository;
@@ -66,7 +67,14 @@ async function whenCreated(
   while (current.status === 'creating' && clock() < deadline) {
     const pause = pollDelayMs(clock() - started, { maxMs: CREATE_POLL_MAX_MS });
     await sleep(Math.min(pause, Math.max(0, deadline - clock())));
-    current = (await deps.repository.get(verification.id)) ?? current;
+    try {
+      current = (await deps.repository.get(verification.id)) ?? current;
+    } catch (error) {
+      // The verification exists and its execution runs: a busy table ends the wait (202), it
+      // must not make the caller believe the create failed and make another.
+      if (!isTransientAwsError(error)) throw error;
+      break;
+    }
   }
   return { verification: current, replayed };
 }

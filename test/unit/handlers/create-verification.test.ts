@@ -1,5 +1,8 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  ProvisionedThroughputExceededException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -199,6 +202,30 @@ describe('POST /verifications', () => {
     // Nothing but the one transaction was written: no claim outlives the failed create.
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('answers 503 service_unavailable with Retry-After, leaving nothing made, when DynamoDB is throttling', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
+    const res = await handler(
+      apiEvent({ ...CLIENT, body: {}, headers: { 'idempotency-key': 'key-3' } }),
+      context,
+    );
+    expect(res.statusCode).toBe(503);
+    expect(res.headers).toMatchObject({ 'retry-after': '1' });
+    expect(parse(res)).toEqual({
+      error: { code: 'service_unavailable', message: 'The service is busy; try again shortly' },
+    });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('answers 202 creating, not an error, when reading for the transaction times out after the create', async () => {
+    ddb.on(GetCommand).rejects(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }));
+    const res = await handler(apiEvent({ ...CLIENT, body: {} }), context);
+    expect(res.statusCode).toBe(202);
+    expect(parse(res)).toMatchObject({ status: 'creating' });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
   });
 
   it('marks the verification failed and frees the key when the execution cannot start', async () => {
