@@ -28,6 +28,12 @@ export interface CreateDeps {
 /** The slowest pace of the reads while waiting for the transaction. */
 export const CREATE_POLL_MAX_MS = 200;
 
+/**
+ * Time kept back from the function's timeout to answer: a create whose writes and StartExecution
+ * were slow still answers 202 (the execution runs) instead of timing out into a gateway 500.
+ */
+export const CREATE_ANSWER_RESERVE_MS = 1_000;
+
 const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Stable hash of what was asked, so a reused Idempotency-Key with another body is caught. */
@@ -52,17 +58,23 @@ export interface CreatedVerification {
 /**
  * Waits (bounded) until the Create state has left `creating`. The reads come 20 ms apart at first
  * and a sixteenth of the time waited apart later (at most 200 ms), so the answer follows Berbix's
- * within a sixteenth of the wait, not a fixed interval.
+ * within a sixteenth of the wait, not a fixed interval. The wait ends early enough to answer
+ * within the invocation's time left.
  */
 async function whenCreated(
   deps: CreateDeps,
   verification: Verification,
   replayed: boolean,
+  remainingMs: (() => number) | undefined,
 ): Promise<CreatedVerification> {
   const sleep = deps.sleep ?? timer;
   const clock = () => (deps.now?.() ?? new Date()).getTime();
   const started = clock();
-  const deadline = started + deps.config.createWaitMs;
+  const budget = Math.min(
+    deps.config.createWaitMs,
+    remainingMs ? remainingMs() - CREATE_ANSWER_RESERVE_MS : Infinity,
+  );
+  const deadline = started + budget;
   let current = verification;
   while (current.status === 'creating' && clock() < deadline) {
     const pause = pollDelayMs(clock() - started, { maxMs: CREATE_POLL_MAX_MS });
@@ -111,6 +123,7 @@ async function replay(
   deps: CreateDeps,
   existing: IdempotencyRecord | undefined,
   hash: string,
+  remainingMs: (() => number) | undefined,
 ): Promise<CreatedVerification> {
   if (existing && existing.requestHash !== hash) {
     throw new HttpError(
@@ -127,7 +140,7 @@ async function replay(
       'A request with this Idempotency-Key is still being processed',
     );
   }
-  return whenCreated(deps, earlier, true);
+  return whenCreated(deps, earlier, true, remainingMs);
 }
 
 /**
@@ -136,7 +149,13 @@ async function replay(
  */
 export async function createVerification(
   deps: CreateDeps,
-  input: { auth: AuthContext; body: CreateVerificationBody; idempotencyKey: string | undefined },
+  input: {
+    auth: AuthContext;
+    body: CreateVerificationBody;
+    idempotencyKey: string | undefined;
+    /** The invocation's time left (Lambda's `getRemainingTimeInMillis`); bounds the wait. */
+    remainingMs?: () => number;
+  },
 ): Promise<CreatedVerification> {
   const { auth, body } = input;
   if (body.customer_uid !== undefined && !auth.isBackend) {
@@ -173,7 +192,7 @@ export async function createVerification(
       ? undefined
       : { sub: auth.sub, key: idempotencyKey, verificationId: id, requestHash: hash },
   );
-  if (!created.created) return replay(deps, created.existing, hash);
+  if (!created.created) return replay(deps, created.existing, hash, input.remainingMs);
   try {
     await deps.workflow.start({
       verificationId: id,
@@ -188,5 +207,5 @@ export async function createVerification(
   }
   deps.funnel.started();
   logger.info('Verification created', { verificationId: id });
-  return whenCreated(deps, verification, false);
+  return whenCreated(deps, verification, false, input.remainingMs);
 }

@@ -17,13 +17,21 @@ const config = loadConfig([
 ]);
 
 /** POST /verifications: 201 once Berbix created the transaction, 202 while it is still `creating`. */
-export const handler = apiHandler({ scopes: config, body: createVerificationBody }, async (event) => {
-  const { verification, replayed } = await createVerification(
-    { repository, workflow, funnel: metrics, config },
-    { auth: event.auth, body: event.parsedBody, idempotencyKey: event.headers?.['idempotency-key'] },
-  );
-  return jsonResponse(verification.status === 'creating' ? 202 : 201, toVerificationView(verification), {
-    location: `/verifications/${verification.id}`,
-    ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
-  });
-});
+export const handler = apiHandler(
+  { scopes: config, body: createVerificationBody },
+  async (event, context) => {
+    const { verification, replayed } = await createVerification(
+      { repository, workflow, funnel: metrics, config },
+      {
+        auth: event.auth,
+        body: event.parsedBody,
+        idempotencyKey: event.headers?.['idempotency-key'],
+        remainingMs: () => context.getRemainingTimeInMillis(),
+      },
+    );
+    return jsonResponse(verification.status === 'creating' ? 202 : 201, toVerificationView(verification), {
+      location: `/verifications/${verification.id}`,
+      ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
+    });
+  },
+);

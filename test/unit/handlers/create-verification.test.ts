@@ -9,7 +9,11 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { VerificationRepository } from '../../../lambdas/adapters/repository';
 import { Workflow } from '../../../lambdas/adapters/workflow';
-import { CREATE_POLL_MAX_MS, createVerification } from '../../../lambdas/use-cases/create-verification';
+import {
+  CREATE_ANSWER_RESERVE_MS,
+  CREATE_POLL_MAX_MS,
+  createVerification,
+} from '../../../lambdas/use-cases/create-verification';
 import type { AuthContext } from '../../../lambdas/middleware';
 import { ddb, resetAws, sfn, verification } from '../support/aws';
 import { setTestEnv, TEST_ENV } from '../support/env';
@@ -273,7 +277,7 @@ describe('POST /verifications', () => {
 
   describe('waiting for the Berbix transaction', () => {
     /** Deps on a fake clock that only the waits move, and a META that is `creating` for `reads` reads. */
-    function onClock(creatingReads: number, createWaitMs = 8000) {
+    function onClock(creatingReads: number, createWaitMs = 8000, remainingAtWaitMs = Infinity) {
       let clock = Date.UTC(2026, 0, 1);
       const sleeps: number[] = [];
       let reads = 0;
@@ -300,11 +304,13 @@ describe('POST /verifications', () => {
           clock += ms;
         },
       };
+      const waitStarted = clock;
       const create = () =>
         createVerification(deps, {
           auth: { sub: 'user-1', isBackend: false } as AuthContext,
           body: {},
           idempotencyKey: undefined,
+          remainingMs: () => remainingAtWaitMs - (clock - waitStarted),
         });
       return { create, sleeps, reads: () => reads };
     }
@@ -316,6 +322,14 @@ describe('POST /verifications', () => {
       expect(res.verification.status).toBe('awaiting_upload');
       expect(reads()).toBe(4);
       expect(sleeps).toEqual([20, 20, 20, 20]);
+    });
+
+    it('ends the wait early enough to answer (202) when the writes before it used most of the invocation', async () => {
+      // 3 s left when the wait begins (slow writes and StartExecution on a loaded table).
+      const { create, sleeps } = onClock(Infinity, 8000, 3000);
+      const res = await create();
+      expect(res.verification.status).toBe('creating');
+      expect(sleeps.reduce((a, b) => a + b, 0)).toBe(3000 - CREATE_ANSWER_RESERVE_MS);
     });
 
     it('slows down as the wait grows, never beyond 200 ms between reads, and answers (202) at the bound', async () => {
