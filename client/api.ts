@@ -23,6 +23,15 @@ export interface VerificationClientOptions {
   getToken: () => string | undefined | Promise<string | undefined>;
   /** @default globalThis.fetch */
   fetch?: (request: Request) => Promise<Response>;
+  /**
+   * Answers that say "busy, nothing was done, try again" are sent again after their
+   * `Retry-After` (at most `maxWaitSeconds` each), up to `retries` times, and only the last one
+   * is returned: the handlers' `503 service_unavailable` (it carries `Retry-After`) and `429`
+   * (the gateway throttled the request before any function ran). A `503` without `Retry-After`
+   * (the gateway's own: a function timed out, and may have done its work) is returned at once.
+   * `false` returns every answer at once. @default { retries: 2, maxWaitSeconds: 5 }
+   */
+  retryWhenBusy?: { retries?: number; maxWaitSeconds?: number } | false;
 }
 
 /** An answer of the API: the documented body of a success, or of an error, with its status. */
@@ -119,9 +128,16 @@ interface FetchResult {
 
 export function createVerificationClient(options: VerificationClientOptions): VerificationClient {
   const apiUrl = options.apiUrl.replace(/\/+$/, '');
+  const send = options.fetch ?? ((request: Request) => globalThis.fetch(request));
   const raw = createClient<paths>({
     baseUrl: apiUrl,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch:
+      options.retryWhenBusy === false
+        ? send
+        : retryingWhenBusy(send, {
+            retries: options.retryWhenBusy?.retries ?? 2,
+            maxWaitSeconds: options.retryWhenBusy?.maxWaitSeconds ?? 5,
+          }),
   });
   raw.use({
     async onRequest({ request }) {
@@ -185,6 +201,55 @@ export function createVerificationClient(options: VerificationClientOptions): Ve
       answer(raw.GET('/verifications/{id}/result', { params: byId(id), signal })),
     deleteVerification: (id, { signal } = {}) =>
       answer(raw.DELETE('/verifications/{id}', { params: byId(id), signal })),
+  };
+}
+
+/** Seconds to wait before sending again an answer that says "busy, nothing done"; else undefined. */
+function busyRetryAfter(response: Response): number | undefined {
+  const header = response.headers.get('retry-after');
+  if (response.status === 503 && header !== null) return seconds(header);
+  if (response.status === 429) return header === null ? 1 : seconds(header);
+  return undefined;
+}
+
+/** `Retry-After` in seconds (an HTTP date counts from now); 1 when it cannot be read. */
+function seconds(retryAfter: string): number {
+  const n = Number(retryAfter);
+  if (retryAfter.trim() !== '' && Number.isFinite(n)) return Math.max(0, n);
+  const date = Date.parse(retryAfter);
+  return Number.isNaN(date) ? 1 : Math.max(0, (date - Date.now()) / 1000);
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function retryingWhenBusy(
+  send: (request: Request) => Promise<Response>,
+  policy: { retries: number; maxWaitSeconds: number },
+): (request: Request) => Promise<Response> {
+  return async (request) => {
+    for (let attempt = 0; ; attempt += 1) {
+      // The body can be read once: keep a copy while another attempt may follow.
+      const next = attempt < policy.retries ? request.clone() : undefined;
+      const response = await send(request);
+      const wait = busyRetryAfter(response);
+      if (wait === undefined || !next) return response;
+      await response.body?.cancel();
+      await pause(Math.min(wait, policy.maxWaitSeconds) * 1000, request.signal);
+      request = next;
+    }
   };
 }
 

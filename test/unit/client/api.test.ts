@@ -18,7 +18,7 @@ interface Seen {
 }
 
 /** A real HTTP server answering each request with the next scripted reply, recording what it got. */
-async function apiServer(replies: { status: number; body?: unknown }[]) {
+async function apiServer(replies: { status: number; body?: unknown; headers?: Record<string, string> }[]) {
   const seen: Seen[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -26,9 +26,11 @@ async function apiServer(replies: { status: number; body?: unknown }[]) {
     req.on('end', () => {
       seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
       const reply = replies.shift() ?? { status: 500, body: { message: 'Internal Server Error' } };
-      if (reply.body === undefined) res.writeHead(reply.status).end();
+      if (reply.body === undefined) res.writeHead(reply.status, reply.headers).end();
       else
-        res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
+        res
+          .writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers })
+          .end(JSON.stringify(reply.body));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -161,6 +163,104 @@ describe('the conditional read of the typed client', () => {
       expect(read.ok && read.data.id).toBe(verification.id);
       expect(etagOf(read)).toBe('W/"v2"');
       expect(server.seen[0]!.url).toBe(`/verifications/${verification.id}`);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('the typed client when the API is busy', () => {
+  const busy = {
+    status: 503,
+    body: { error: { code: 'service_unavailable', message: 'The service is busy; try again shortly' } },
+    headers: { 'retry-after': '0' },
+  };
+
+  it('sends the same request again after a 503 with Retry-After and answers what came next', async () => {
+    const server = await apiServer([busy, { status: 201, body: verification }]);
+    const api = createVerificationClient({ apiUrl: server.url, getToken: () => 't' });
+    try {
+      const created = await api.createVerification({ id_type: 'DL' }, { idempotencyKey: 'key-1' });
+      expect(created.status).toBe(201);
+      expect(server.seen).toHaveLength(2);
+      expect(server.seen.map((s) => [s.body, s.headers['idempotency-key'], s.headers.authorization])).toEqual(
+        [
+          ['{"id_type":"DL"}', 'key-1', 'Bearer t'],
+          ['{"id_type":"DL"}', 'key-1', 'Bearer t'],
+        ],
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('retries a 429 even without Retry-After, and gives up after the retries with the last answer', async () => {
+    const throttled = { status: 429, body: { message: 'Too Many Requests' } };
+    const server = await apiServer([throttled, throttled, throttled, { status: 200, body: verification }]);
+    const api = createVerificationClient({
+      apiUrl: server.url,
+      getToken: () => 't',
+      retryWhenBusy: { retries: 2, maxWaitSeconds: 0.01 },
+    });
+    try {
+      const read = await api.getVerification(verification.id);
+      expect(read.status).toBe(429);
+      expect(server.seen).toHaveLength(3);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("answers the gateway's 503 without Retry-After at once: the function may have done its work", async () => {
+    const server = await apiServer([
+      { status: 503, body: { message: 'Service Unavailable' } },
+      { status: 201, body: verification },
+    ]);
+    const api = createVerificationClient({ apiUrl: server.url, getToken: () => 't' });
+    try {
+      const created = await api.createVerification({});
+      expect(created.status).toBe(503);
+      expect(server.seen).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers at once with retryWhenBusy false, and waits at most maxWaitSeconds however long Retry-After is', async () => {
+    const server = await apiServer([
+      busy,
+      { ...busy, headers: { 'retry-after': '3600' } },
+      { status: 200, body: verification },
+    ]);
+    try {
+      const once = createVerificationClient({
+        apiUrl: server.url,
+        getToken: () => 't',
+        retryWhenBusy: false,
+      });
+      expect((await once.getVerification(verification.id)).status).toBe(503);
+      const patient = createVerificationClient({
+        apiUrl: server.url,
+        getToken: () => 't',
+        retryWhenBusy: { maxWaitSeconds: 0.05 },
+      });
+      expect((await patient.getVerification(verification.id)).status).toBe(200);
+      // Waiting the hour it asked for would fail this test on Jest's timeout.
+      expect(server.seen).toHaveLength(3);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('stops waiting when the caller aborts', async () => {
+    const server = await apiServer([{ ...busy, headers: { 'retry-after': '5' } }]);
+    const api = createVerificationClient({ apiUrl: server.url, getToken: () => 't' });
+    const controller = new AbortController();
+    try {
+      const read = api.getVerification(verification.id, { signal: controller.signal });
+      setTimeout(() => controller.abort(new Error('user left')), 50);
+      await expect(read).rejects.toThrow('user left');
+      expect(server.seen).toHaveLength(1);
     } finally {
       await server.close();
     }
