@@ -18,6 +18,8 @@ const BACK = presets.driversLicenseBack();
 /** Each client polls this often: 200 clients at the test helper's 150 ms would measure the poll flood. */
 const POLL_MS = 1000;
 const VERIFICATION_TIMEOUT_MS = 5 * 60_000;
+/** A client tries a 503 or 429 again this many times (after its Retry-After), as the API's docs say. */
+const BUSY_RETRIES = 5;
 /** How long the cloud is left idle after the warm wave before its memory is read again. */
 const IDLE_WAIT_MS = 75_000;
 
@@ -58,6 +60,8 @@ export interface Wave {
   errors: number;
   errorSamples: string[];
   createAnswered202: number;
+  /** API answers of 503 or 429 the clients tried again after `Retry-After`. */
+  retriedWhenBusy: number;
   wallMs: number;
   p50Ms: number | null;
   p95Ms: number | null;
@@ -67,7 +71,11 @@ export interface Wave {
 }
 
 async function wave(cloud: BenchCloud, concurrency: number, label: Wave['wave']): Promise<Wave> {
-  const api = new ApiClient(cloud.apiUrl, { pollMs: POLL_MS, timeoutMs: VERIFICATION_TIMEOUT_MS });
+  const api = new ApiClient(cloud.apiUrl, {
+    pollMs: POLL_MS,
+    timeoutMs: VERIFICATION_TIMEOUT_MS,
+    busyRetries: BUSY_RETRIES,
+  });
   const rss = sampleTreeRss(cloud.pid);
   const started = Date.now();
   const results = await Promise.all(Array.from({ length: concurrency }, () => oneVerification(api)));
@@ -83,6 +91,7 @@ async function wave(cloud: BenchCloud, concurrency: number, label: Wave['wave'])
     errors: results.length - ok.length,
     errorSamples: [...new Set(results.filter((r) => !r.ok).map((r) => r.error!))].slice(0, 5),
     createAnswered202: results.filter((r) => r.createStatus === 202).length,
+    retriedWhenBusy: api.retriedWhenBusy,
     wallMs,
     p50Ms: q(
       ok.map((r) => r.totalMs!),
@@ -165,6 +174,7 @@ export async function concurrency(ctx: BenchContext): Promise<ConcurrencyRun[]> 
           completed: w.completed,
           errors: w.errors,
           '202s': w.createAnswered202,
+          'busy, retried': w.retriedWhenBusy,
           'p50 ms': w.p50Ms,
           'p95 ms': w.p95Ms,
           'peak RSS MiB': w.peakRssMiB,

@@ -28,6 +28,12 @@ export interface ClientOptions {
   waitSeconds?: number;
   /** Give up waiting for a state after this long. @default 120000 */
   timeoutMs?: number;
+  /**
+   * Answers of 503 or 429 are tried again after their `Retry-After`, up to this many times per
+   * request, as docs/operations.md tells clients to (creates carry an Idempotency-Key then).
+   * @default 0
+   */
+  busyRetries?: number;
 }
 
 export interface Answer<T> {
@@ -47,6 +53,9 @@ export class ApiClient {
   requests = 0;
   /** Of those, GET /verifications/{id} calls made while waiting for a verdict. */
   statusReads = 0;
+  readonly busyRetries: number;
+  /** Answers of 503 or 429 that were tried again. */
+  retriedWhenBusy = 0;
 
   constructor(
     readonly apiUrl: string,
@@ -55,6 +64,7 @@ export class ApiClient {
     this.pollMs = options.pollMs ?? 150;
     this.waitSeconds = options.waitSeconds ?? 10;
     this.timeoutMs = options.timeoutMs ?? 120_000;
+    this.busyRetries = options.busyRetries ?? 0;
   }
 
   async call<T>(
@@ -65,12 +75,22 @@ export class ApiClient {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (options.json !== undefined) headers['content-type'] = 'application/json';
-    if (options.count !== false) this.requests += 1;
-    const res = await fetch(`${this.apiUrl}${path}`, {
-      method,
-      headers,
-      body: options.json === undefined ? undefined : JSON.stringify(options.json),
-    });
+    let res: Response;
+    for (let tried = 0; ; tried += 1) {
+      if (options.count !== false) this.requests += 1;
+      res = await fetch(`${this.apiUrl}${path}`, {
+        method,
+        headers,
+        body: options.json === undefined ? undefined : JSON.stringify(options.json),
+      });
+      if ((res.status !== 503 && res.status !== 429) || tried >= this.busyRetries) break;
+      this.retriedWhenBusy += 1;
+      await res.arrayBuffer();
+      const seconds = Number(res.headers.get('retry-after'));
+      await new Promise((r) =>
+        setTimeout(r, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000),
+      );
+    }
     const text = await res.text();
     let body: unknown = text;
     try {
@@ -98,7 +118,9 @@ export class ApiClient {
 
   /** POST /verifications; the answer (201 or 202) as is. */
   async create(token: string, body: Record<string, unknown>): Promise<Answer<Verification>> {
-    const res = await this.call<Verification>('POST', '/verifications', { token, json: body });
+    // A create tried again must not make a second verification.
+    const headers: Record<string, string> = this.busyRetries > 0 ? { 'idempotency-key': randomUUID() } : {};
+    const res = await this.call<Verification>('POST', '/verifications', { token, json: body, headers });
     if (res.status !== 201 && res.status !== 202)
       throw new Error(`create answered ${res.status}: ${JSON.stringify(res.body)}`);
     return res;
