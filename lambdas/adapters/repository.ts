@@ -593,15 +593,6 @@ export class VerificationRepository {
     return updated !== undefined;
   }
 
-  /** Records why a task failed; never on a tombstone. */
-  async recordFailureReason(id: string, reason: string): Promise<void> {
-    await this.#updateMeta(id, {
-      set: 'SET failureReason = :reason, updatedAt = :now',
-      condition: `${EXISTS} AND ${NOT_DELETED}`,
-      values: { ':reason': reason },
-    });
-  }
-
   /**
    * Caches Berbix's result and completes the verification, atomically; undefined (and nothing
    * written) when it can no longer complete, e.g. deleted meanwhile. Given the verification as the

@@ -389,7 +389,6 @@ describe('a tombstone on DynamoDB Local', () => {
     expect(await repo.startAwaiting(id, 'document_back', 'token-2')).toBeUndefined();
     expect(await repo.setAwaitedScanKey(id, 1, scan)).toBe(false);
     expect(await repo.claimUpload(parseUploadKey(scan)!, scan)).toBeUndefined();
-    await repo.recordFailureReason(id, 'berbix_server_error_500');
     await repo.putTokens(id, { transactionId: 1, ...TOKENS });
     const tokens = { transactionId: 2, ...TOKENS };
     expect(await repo.recordTransactionCreated(id, { tokens, nextStep: 'upload_document_front' })).toBe(

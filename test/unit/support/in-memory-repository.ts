@@ -208,14 +208,6 @@ export class InMemoryRepository implements Repository {
     return recorded !== undefined;
   }
 
-  async recordFailureReason(id: string, reason: string): Promise<void> {
-    this.#update(
-      id,
-      (v) => v.status !== 'deleted',
-      (v) => (v.failureReason = reason),
-    );
-  }
-
   async recordResult(
     id: string,
     transaction: BerbixTransaction,
