@@ -7,6 +7,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_SCOPES } from '../../lambdas/contract';
+import type { BerbixVerificationProps } from '../berbix-verification';
 import { acknowledge } from './verification-function';
 
 /** Who may call a route. */
@@ -41,38 +42,17 @@ export interface ThrottlingProps {
   readonly burstLimit?: number;
 }
 
-export interface VerificationApiProps {
-  readonly routes: readonly ApiRoute[];
-  /** Issuer (`iss`) the JWT authorizer accepts; its `/.well-known/openid-configuration` must be reachable. */
-  readonly jwtIssuer: string;
-  /** Audiences (`aud`, or `client_id` for access tokens) the JWT authorizer accepts. */
-  readonly jwtAudience: readonly string[];
-  /**
-   * Scope of end-user apps.
-   * @default 'verifications/client'
-   */
-  readonly clientScope?: string;
-  /**
-   * Scope of the customer's backend.
-   * @default 'verifications/backend'
-   */
-  readonly backendScope?: string;
-  /**
-   * Browser origins allowed by CORS. Empty means no CORS configuration.
-   * @default []
-   */
-  readonly allowedOrigins?: readonly string[];
-  /**
-   * Stage throttling.
-   * @default { rateLimit: 50, burstLimit: 100 }
-   */
-  readonly throttling?: ThrottlingProps;
-  /**
-   * Retention of the access-log group.
-   * @default RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: RetentionDays;
-}
+/** The API's props: the construct's own (documented on `BerbixVerificationProps`) and its routes. */
+export type VerificationApiProps = Pick<
+  BerbixVerificationProps,
+  | 'jwtIssuer'
+  | 'jwtAudience'
+  | 'clientScope'
+  | 'backendScope'
+  | 'allowedOrigins'
+  | 'throttling'
+  | 'logRetention'
+> & { readonly routes: readonly ApiRoute[] };
 
 /**
  * The HTTP API (API Gateway v2, payload format 2.0): a JWT authorizer with per-route scopes, a
