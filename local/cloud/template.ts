@@ -713,6 +713,9 @@ function refersTo(value: Json | undefined, logicalId: string): boolean {
 /** The folders whose changes make a synthesized cdk.out stale. */
 export const SOURCE_DIRS = ['bin', 'lib', 'lambdas', 'statemachine'];
 
+/** Files whose changes do too: the app's settings, and the lockfile (the bundles hold the dependencies). */
+const SOURCE_FILES = ['cdk.json', 'package-lock.json'];
+
 function newestMtime(target: string): number {
   if (!existsSync(target)) return 0;
   const s = statSync(target);
@@ -739,7 +742,7 @@ export function isCdkOutFresh(
       ? readFileSync(marker, 'utf8')
       : JSON.stringify({});
   if (recorded !== JSON.stringify(context)) return false;
-  const sources = [...SOURCE_DIRS, 'cdk.json'].map((d) => newestMtime(path.join(projectDir, d)));
+  const sources = [...SOURCE_DIRS, ...SOURCE_FILES].map((d) => newestMtime(path.join(projectDir, d)));
   return sources.every((m) => m < built);
 }
 

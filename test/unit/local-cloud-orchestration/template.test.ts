@@ -152,7 +152,7 @@ describe('reading the synthesized template', () => {
     }
   });
 
-  it('reports a cdk.out as stale once a source file is newer, or when it was made with other context', () => {
+  it('reports a cdk.out as stale once a source file or the lockfile is newer, or when it was made with other context', () => {
     const project = fixture.dir;
     const manifest = path.join(fixture.cdkOutDir, 'manifest.json');
     writeFileSync(path.join(fixture.cdkOutDir, 'local-cloud-context.json'), JSON.stringify({ a: '1' }));
@@ -166,6 +166,13 @@ describe('reading the synthesized template', () => {
     utimesSync(path.join(project, 'lib'), old, old);
     expect(isCdkOutFresh(project, fixture.cdkOutDir, { a: '1' })).toBe(true);
     expect(isCdkOutFresh(project, fixture.cdkOutDir, { a: '2' })).toBe(false);
+    // Dependencies changed (npm install): the bundles hold them.
+    const lockfile = path.join(project, 'package-lock.json');
+    writeFileSync(lockfile, '{}');
+    utimesSync(lockfile, later, later);
+    expect(isCdkOutFresh(project, fixture.cdkOutDir, { a: '1' })).toBe(false);
+    utimesSync(lockfile, old, old);
+    expect(isCdkOutFresh(project, fixture.cdkOutDir, { a: '1' })).toBe(true);
     utimesSync(source, later, later);
     expect(isCdkOutFresh(project, fixture.cdkOutDir, { a: '1' })).toBe(false);
     expect(readFileSync(manifest, 'utf8')).toContain('artifacts');
