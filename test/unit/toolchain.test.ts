@@ -1,3 +1,4 @@
+import path from 'node:path';
 import middy from '@middy/core';
 import { SignJWT } from 'jose';
 
@@ -11,5 +12,12 @@ describe('the toolchain', () => {
     const handler = middy(async (event: { n: number }) => event.n * 2);
     await expect(handler({ n: 21 }, {} as never)).resolves.toBe(42);
     expect(typeof SignJWT).toBe('function');
+  });
+
+  it('gives the S3 presigned-post helper the S3 client the functions use, so CreateUploadFn bundles one', () => {
+    // The helper pins an exact client-s3 version: upgrade both together.
+    const helperDir = path.dirname(require.resolve('@aws-sdk/s3-presigned-post/package.json'));
+    const helpersClient = require.resolve('@aws-sdk/client-s3/package.json', { paths: [helperDir] });
+    expect(helpersClient).toBe(require.resolve('@aws-sdk/client-s3/package.json'));
   });
 });
