@@ -368,8 +368,12 @@ export class VerificationRepository {
       return { created: true };
     } catch (error) {
       const claimReason = claim && cancellationCode(error, items.length - 1);
-      if (claimReason !== 'ConditionalCheckFailed' && claimReason !== 'TransactionConflict') throw error;
-      return { created: false, existing: await this.#idempotencyRecord(claim!.sub, claim!.key) };
+      if (claimReason === 'ConditionalCheckFailed' || claimReason === 'TransactionConflict')
+        return { created: false, existing: await this.#idempotencyRecord(claim!.sub, claim!.key) };
+      // The id is new and random: only this write, applied once already and sent again by the
+      // SDK after its answer was lost, can have made it. It is ours.
+      if (!claim && cancellationCode(error, 0) === 'ConditionalCheckFailed') return { created: true };
+      throw error;
     }
   }
 

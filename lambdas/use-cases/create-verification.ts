@@ -118,6 +118,14 @@ function parseIdempotencyKey(header: string | undefined): string | undefined {
   return parsed.data;
 }
 
+function executionInput(deps: CreateDeps, verificationId: string) {
+  return {
+    verificationId,
+    abandonAfterSeconds: deps.config.abandonAfterSeconds,
+    imageRetentionSeconds: deps.config.imageRetentionSeconds,
+  };
+}
+
 /** A repeat of an earlier create with the same Idempotency-Key: the earlier verification. */
 async function replay(
   deps: CreateDeps,
@@ -140,6 +148,10 @@ async function replay(
       'A request with this Idempotency-Key is still being processed',
     );
   }
+  // The earlier create may have written the verification and lost its answer before the execution
+  // started (a timeout answered 503): start it now. The execution is named after the verification,
+  // so one already running is left as it is.
+  if (earlier.status === 'creating') await deps.workflow.start(executionInput(deps, earlier.id));
   return whenCreated(deps, earlier, true, remainingMs);
 }
 
@@ -194,11 +206,7 @@ export async function createVerification(
   );
   if (!created.created) return replay(deps, created.existing, hash, input.remainingMs);
   try {
-    await deps.workflow.start({
-      verificationId: id,
-      abandonAfterSeconds: deps.config.abandonAfterSeconds,
-      imageRetentionSeconds: deps.config.imageRetentionSeconds,
-    });
+    await deps.workflow.start(executionInput(deps, id));
   } catch (error) {
     // Leave nothing half-made: the verification is failed and the key free for a retry.
     if (await deps.repository.close(id, 'failed', 'start_failed')) deps.funnel.failed('start_failed');

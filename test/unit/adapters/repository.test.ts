@@ -320,6 +320,22 @@ describe('VerificationRepository on DynamoDB Local', () => {
     expect(written).toHaveLength(1);
   });
 
+  it('takes a create sent again after its answer was lost as made, and with a key finds its own claim', async () => {
+    // The SDK sends a timed-out write again; the first one had gone through.
+    const once = fresh('resent');
+    await repo.create(once, { email: 'ada@example.com' });
+    expect(await repo.create(once, { email: 'ada@example.com' })).toEqual({ created: true });
+    expect(await repo.get(once.id)).toMatchObject({ id: once.id, status: 'creating' });
+
+    const keyed = fresh('resent-keyed');
+    const claim = { sub: 'user-1', key: 'k-resent', verificationId: keyed.id, requestHash: 'h' };
+    await repo.create(keyed, {}, claim);
+    expect(await repo.create(keyed, {}, claim)).toEqual({
+      created: false,
+      existing: { verificationId: keyed.id, requestHash: 'h' },
+    });
+  });
+
   it('leaves the Idempotency-Key free when the create write fails', async () => {
     const taken = fresh('idem-taken');
     await repo.create(taken);

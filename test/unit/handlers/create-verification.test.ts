@@ -183,6 +183,31 @@ describe('POST /verifications', () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
   });
 
+  it('starts the execution when a create is tried again after its write went through but its answer was lost', async () => {
+    // The first create's write reaches DynamoDB but its answer times out: 503, no execution.
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }));
+    const request = () => apiEvent({ ...CLIENT, body: {}, headers: { 'idempotency-key': 'key-1' } });
+    expect((await handler(request(), context)).statusCode).toBe(503);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    const [meta, claim] = ddb
+      .commandCalls(TransactWriteCommand)[0]!
+      .args[0].input.TransactItems!.map((t) => t.Put!.Item!);
+
+    // Tried again with the same key: the claim and the verification (still creating) are there.
+    ddb.on(TransactWriteCommand).rejects(claimTaken());
+    ddb.on(GetCommand).callsFake((input: { Key: { sk: string } }) => ({
+      Item: input.Key.sk === 'META' ? meta : claim,
+    }));
+    const again = await handler(request(), { ...context, getRemainingTimeInMillis: () => 1_200 });
+    expect(again.statusCode).toBe(202);
+    expect(parse(again)).toMatchObject({ id: meta!.id, status: 'creating' });
+    const started = sfn.commandCalls(StartExecutionCommand);
+    expect(started).toHaveLength(1);
+    expect(started[0]!.args[0].input).toMatchObject({ name: meta!.id });
+  });
+
   it('answers 422 when an Idempotency-Key is reused with a different body', async () => {
     ddb.on(TransactWriteCommand).rejects(claimTaken());
     ddb
