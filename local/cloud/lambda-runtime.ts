@@ -64,7 +64,7 @@ export interface LambdaRuntimeOptions {
   idleTimeoutMs?: number;
   /** Where compiled bundle code is cached across environments and runs; `false` for none. @default in the OS temp dir */
   compileCacheDir?: string | false;
-  /** Young-generation heap of each environment, in MB (V8's default lets an idle worker hold ~50 MB more). @default 8 */
+  /** Young-generation heap of each environment, in MB (V8's default lets an idle worker hold ~50 MB more). @default 4 */
   youngGenerationMb?: number;
 }
 
@@ -281,7 +281,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
   const environmentOptions = {
     compileCacheDir:
       options.compileCacheDir === false ? undefined : (options.compileCacheDir ?? DEFAULT_COMPILE_CACHE_DIR),
-    youngGenerationMb: options.youngGenerationMb ?? 8,
+    youngGenerationMb: options.youngGenerationMb ?? 4,
   };
   const specs = new Map(options.functions.map((f) => [f.name, f]));
   const environments = new Map<string, Environment[]>(options.functions.map((f) => [f.name, []]));
