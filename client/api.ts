@@ -5,6 +5,7 @@
  */
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from './schema';
+import { sleep } from './sleep';
 import type {
   ApiError,
   CreateUploadRequest,
@@ -220,21 +221,6 @@ function seconds(retryAfter: string): number {
   return Number.isNaN(date) ? 1 : Math.max(0, (date - Date.now()) / 1000);
 }
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 function retryingWhenBusy(
   send: (request: Request) => Promise<Response>,
   policy: { retries: number; maxWaitSeconds: number },
@@ -247,7 +233,7 @@ function retryingWhenBusy(
       const wait = busyRetryAfter(response);
       if (wait === undefined || !next) return response;
       await response.body?.cancel();
-      await pause(Math.min(wait, policy.maxWaitSeconds) * 1000, request.signal);
+      await sleep(Math.min(wait, policy.maxWaitSeconds) * 1000, request.signal);
       request = next;
     }
   };

@@ -1,5 +1,6 @@
 /** Waiting for a verification to change, which happens asynchronously after each upload. */
 import { etagOf, isNotModified, type Answer, type VerificationClient } from './api';
+import { sleep } from './sleep';
 import { isFinal, type UploadStep, type Verification } from './types';
 
 export interface WaitOptions {
@@ -21,22 +22,6 @@ export class WaitTimeoutError extends Error {
   ) {
     super(`verification ${id} did not change in time (last status: ${last?.status ?? 'unknown'})`);
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener('abort', aborted);
-      resolve();
-    }
-    function aborted() {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    }
-    signal?.addEventListener('abort', aborted, { once: true });
-  });
 }
 
 /**
