@@ -431,15 +431,22 @@ export class BerbixVerification extends Construct {
     const scopes = { [ENV.clientScope]: clientScope, [ENV.backendScope]: backendScope };
     const sfnTimeout = { timeout: Duration.seconds(60) };
     const contactDetails = { [ENV.sendContactDetails]: String(sendContactDetails) };
+    // The tasks that open a wait (with a record of Berbix's answer) or arm it count the uploads.
+    const uploadAttempts = { [ENV.maxUploadAttempts]: numberText(maxUploadAttempts) };
 
     // --- state-machine tasks -------------------------------------------------------------------
     const createTransaction = make('CreateTransactionFn', 'sfn/create-transaction', sfnTimeout)
       .bindTable(table, { items: [...berbixCaller, 'DeleteItem'] })
       .bindSecret(secret)
-      .addEnvironments({ ...berbix, ...contactDetails, [ENV.berbixTemplateKey]: templateKey });
+      .addEnvironments({
+        ...berbix,
+        ...contactDetails,
+        ...uploadAttempts,
+        [ENV.berbixTemplateKey]: templateKey,
+      });
     const awaitUpload = make('AwaitUploadFn', 'sfn/await-upload')
       .bindTable(table, { items: ['GetItem', 'UpdateItem'] })
-      .addEnvironments({ [ENV.maxUploadAttempts]: numberText(maxUploadAttempts) });
+      .addEnvironments(uploadAttempts);
     const submitUpload = make('SubmitUploadFn', 'sfn/submit-upload', {
       // One copy of a 20 MiB image, its base64 JSON streamed: peak 164 MiB (docs/benchmarks.md).
       memorySize: 256,
@@ -448,7 +455,7 @@ export class BerbixVerification extends Construct {
       .bindTable(table, { items: berbixCaller })
       .bindBucket(bucket, { get: everyUpload, delete: everyUpload })
       .bindSecret(secret)
-      .addEnvironments(berbix);
+      .addEnvironments({ ...berbix, ...uploadAttempts });
     const fetchResult = make('FetchResultFn', 'sfn/fetch-result', sfnTimeout)
       .bindTable(table, { items: berbixCaller })
       .bindSecret(secret)

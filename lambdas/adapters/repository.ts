@@ -15,6 +15,7 @@ import {
   type BerbixDeletion,
   type DocumentStep,
   type ObjectWrite,
+  type OpenedWait,
   type ResultSummary,
   type UploadKey,
   type UploadOutcome,
@@ -426,17 +427,20 @@ export class VerificationRepository {
    */
   async recordTransactionCreated(
     id: string,
-    created: { tokens: BerbixTokens; nextStep: Verification['nextStep'] & string },
+    created: { tokens: BerbixTokens; nextStep: Verification['nextStep'] & string; opens?: OpenedWait },
   ): Promise<boolean> {
     const { written } = await this.#transact([
       this.#tokensItem(id, created.tokens),
       this.#metaItem(id, {
-        set: 'SET berbixTransactionId = :tx, nextStep = :next, updatedAt = :now',
+        set:
+          'SET berbixTransactionId = :tx, nextStep = :next, updatedAt = :now' +
+          (created.opens ? ', #status = :awaitingUpload, awaiting = :awaiting' : ''),
         condition: '#status = :creating',
         values: {
           ':tx': String(created.tokens.transactionId),
           ':next': created.nextStep,
           ':creating': 'creating',
+          ...openedWaitValues(created.opens),
         },
       }),
       this.#deleteItem(id, SORT_KEY.createInputs),
@@ -462,12 +466,40 @@ export class VerificationRepository {
 
   /**
    * The state machine waits for `step`: the task token is kept here with the attempt an upload
-   * must carry. Returns the updated verification, or undefined if it is gone or closed.
+   * must carry (counted from `current` when the caller has just read it, sparing a read before
+   * the write). Returns the updated verification, or undefined if it is gone or closed.
    */
-  async startAwaiting(id: string, step: DocumentStep, taskToken: string): Promise<Verification | undefined> {
-    const current = await this.get(id);
+  async startAwaiting(
+    id: string,
+    step: DocumentStep,
+    taskToken: string,
+    read?: Verification,
+  ): Promise<Verification | undefined> {
+    const current = read ?? (await this.get(id));
     if (!current) return undefined;
     const attempt = (current.attempts[step] ?? 0) + 1;
+    const opened = current.awaiting;
+    if (
+      current.status === 'awaiting_upload' &&
+      opened?.step === step &&
+      opened.attempt === attempt &&
+      opened.taskToken === undefined
+    ) {
+      // Opened by the record of Berbix's answer: only the task token is added, so an id scan
+      // stored meanwhile stays. Nothing is claimed before a token exists (claimUpload needs one).
+      const armed = await this.#updateMeta(id, {
+        set: 'SET awaiting.taskToken = :token, updatedAt = :now',
+        condition:
+          '#status = :awaitingUpload AND awaiting.step = :step AND awaiting.attempt = :attempt AND attribute_not_exists(awaiting.taskToken)',
+        values: {
+          ':token': taskToken,
+          ':awaitingUpload': 'awaiting_upload',
+          ':step': step,
+          ':attempt': attempt,
+        },
+      });
+      return armed && (armed.item ?? { ...current, awaiting: { ...opened, taskToken } });
+    }
     const from = statusIn(allowedPredecessors('awaiting_upload'));
     const updated = await this.#updateMeta(id, {
       set: 'SET awaiting = :awaiting, #status = :awaitingUpload, nextStep = :next, updatedAt = :now',
@@ -493,8 +525,7 @@ export class VerificationRepository {
   async setAwaitedScanKey(id: string, attempt: number, scanKey: string): Promise<boolean> {
     const updated = await this.#updateMeta(id, {
       set: 'SET awaiting.scanKey = :key, updatedAt = :now',
-      condition:
-        '#status = :awaitingUpload AND awaiting.attempt = :attempt AND awaiting.claimed = :false AND attribute_exists(awaiting.taskToken)',
+      condition: '#status = :awaitingUpload AND awaiting.attempt = :attempt AND awaiting.claimed = :false',
       values: { ':key': scanKey, ':awaitingUpload': 'awaiting_upload', ':attempt': attempt, ':false': false },
     });
     return updated !== undefined;
@@ -571,9 +602,9 @@ export class VerificationRepository {
    */
   async recordUploadOutcome(
     id: string,
-    input: { key: string; step: DocumentStep | 'id_scan'; outcome: UploadOutcome },
+    input: { key: string; step: DocumentStep | 'id_scan'; outcome: UploadOutcome; opens?: OpenedWait },
   ): Promise<boolean> {
-    const { key, step, outcome } = input;
+    const { key, step, outcome, opens } = input;
     const accepted = step !== 'id_scan' && outcome.nextStep !== nextStepFor(step);
     const updated = await this.#updateMeta(id, {
       set:
@@ -581,7 +612,8 @@ export class VerificationRepository {
           'SET nextStep = :next, issues = :issues, issueDetails = :details, lastSubmittedKey = :key, updatedAt = :now',
           'attempts.#step = if_not_exists(attempts.#step, :zero) + :one',
           ...(accepted ? ['acceptedKeys.#step = :key'] : []),
-        ].join(', ') + ' REMOVE awaiting',
+          ...(opens ? ['#status = :awaitingUpload, awaiting = :awaiting'] : []),
+        ].join(', ') + (opens ? '' : ' REMOVE awaiting'),
       condition: '#status = :processing AND awaiting.uploadKey = :key',
       names: { '#step': step },
       values: {
@@ -592,6 +624,7 @@ export class VerificationRepository {
         ':zero': 0,
         ':one': 1,
         ':processing': 'processing',
+        ...openedWaitValues(opens),
       },
     });
     return updated !== undefined;
@@ -800,4 +833,9 @@ export class VerificationRepository {
       ? pk.slice(KEY_PREFIX.verification.length)
       : undefined;
   }
+}
+
+/** The values of a wait opened with a record (`:awaitingUpload`, `:awaiting`), none without one. */
+function openedWaitValues(opens: OpenedWait | undefined): Record<string, unknown> {
+  return opens ? { ':awaitingUpload': 'awaiting_upload', ':awaiting': { ...opens, claimed: false } } : {};
 }

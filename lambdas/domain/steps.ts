@@ -53,3 +53,26 @@ export function uploadsTowardsLimit(
 ): number {
   return (attempts[step] ?? 0) + (attempts.id_scan ?? 0);
 }
+
+/** A wait the record of Berbix's answer opens: the side and the attempt an upload must carry. */
+export interface OpenedWait {
+  step: DocumentStep;
+  attempt: number;
+}
+
+/**
+ * The wait Berbix's `nextStep` opens once recorded, given the attempts counted with that answer:
+ * the side it asks for, one attempt on; none when it asks for no side or that side's uploads are
+ * used up (the wait task then ends the flow with `upload_attempts_exhausted`). Opened with the
+ * record, the wait is visible to clients before the state machine arms it with a task token, so
+ * they need not wait for that hop; the upload that arrives first is claimed once it is armed.
+ */
+export function waitOpenedBy(
+  nextStep: NextStep,
+  attempts: Partial<Record<UploadStep, number>>,
+  maxUploadAttempts: number,
+): OpenedWait | undefined {
+  const step = documentStepFor(nextStep);
+  if (step === undefined || uploadsTowardsLimit(attempts, step) >= maxUploadAttempts) return undefined;
+  return { step, attempt: (attempts[step] ?? 0) + 1 };
+}

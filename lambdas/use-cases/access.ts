@@ -53,8 +53,8 @@ export function awaitedUpload(verification: Verification, step: UploadStep): Awa
       status,
     });
   }
-  if (status !== 'awaiting_upload' || !awaiting?.taskToken || awaiting.claimed)
-    throw uploadInProgress(status);
+  // A wait is open from the record of Berbix's answer; its task token may follow a moment later.
+  if (status !== 'awaiting_upload' || !awaiting || awaiting.claimed) throw uploadInProgress(status);
   if (!nextStep || !acceptsUpload(nextStep, step)) {
     throw new HttpError(409, 'step_out_of_order', `Berbix expects ${nextStep ?? 'nothing'} now`, {
       next_step: nextStep ?? null,

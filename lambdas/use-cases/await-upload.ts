@@ -20,7 +20,7 @@ export async function awaitUpload(
     logger.info('Upload attempts exhausted', { verificationId, step, used });
     throw new FlowFailedError('upload_attempts_exhausted');
   }
-  const updated = await deps.repository.startAwaiting(verificationId, step, taskToken);
+  const updated = await deps.repository.startAwaiting(verificationId, step, taskToken, current);
   if (!updated) throw new VerificationGoneError(verificationId);
   logger.info('Awaiting upload', { verificationId, step, attempt: updated.awaiting?.attempt });
 }

@@ -1,6 +1,6 @@
 import type { BerbixClientFactory } from '../adapters/berbix';
 import type { Repository } from '../adapters/repository';
-import { VerificationGoneError, type NextStep } from '../domain';
+import { VerificationGoneError, waitOpenedBy, type NextStep } from '../domain';
 import { logger } from '../middleware/logger';
 import { prefetch } from './prefetch';
 import { asTaskError } from './task-errors';
@@ -15,7 +15,7 @@ export async function createTransaction(
   deps: {
     repository: Repository;
     berbixClient: BerbixClientFactory;
-    config: { berbixTemplateKey: string; sendContactDetails: boolean };
+    config: { berbixTemplateKey: string; sendContactDetails: boolean; maxUploadAttempts: number };
   },
   verificationId: string,
 ): Promise<NextStep> {
@@ -43,7 +43,9 @@ export async function createTransaction(
     .catch(asTaskError);
   const nextStep = created.firstStep ?? 'upload_document_front';
   const { firstStep: _firstStep, ...tokens } = created;
-  if (!(await repository.recordTransactionCreated(verificationId, { tokens, nextStep }))) {
+  // The first wait opens with the record: the create answers without waiting for it to be armed.
+  const opens = waitOpenedBy(nextStep, verification.attempts, config.maxUploadAttempts);
+  if (!(await repository.recordTransactionCreated(verificationId, { tokens, nextStep, opens }))) {
     // Deleted while Berbix was creating: the pending Berbix deletion needs these tokens.
     const handedOver = await repository.handOverTokensForDeletion(verificationId, tokens);
     logger.warn('Berbix transaction created for a deleted verification', { verificationId, handedOver });

@@ -1,7 +1,72 @@
 import type { Repository } from '../adapters/repository';
 import type { UploadStore } from '../adapters/storage';
 import type { Workflow } from '../adapters/workflow';
-import { arrivedObjectFate, isDocumentStep, parseUploadKey, type ObjectWrite } from '../domain';
+import {
+  arrivedObjectFate,
+  isDocumentStep,
+  parseUploadKey,
+  pollDelayMs,
+  type ObjectWrite,
+  type UploadKey,
+  type Verification,
+} from '../domain';
+
+/**
+ * How long an upload waits for its wait's task token: the state machine arms a wait a few
+ * milliseconds after the record that opened it, so a client this quick is rare. Past it, the
+ * event fails and Lambda delivers it again (twice, then to the dead-letter queue).
+ */
+export const ARM_WAIT_MS = 5_000;
+/** The slowest pace of the claims tried while the wait is being armed. */
+const ARM_POLL_MAX_MS = 250;
+
+/** The wait was opened for this upload but not yet armed with its task token. */
+export class WaitNotArmedError extends Error {
+  override name = 'WaitNotArmedError';
+  constructor(key: string) {
+    super(`No task token came for ${key} within ${ARM_WAIT_MS} ms`);
+  }
+}
+
+/** Waiting for this upload (its side or its scan, its attempt), not claimed, armed or not yet. */
+function waitsFor(v: Verification | undefined, upload: UploadKey, key: string): boolean {
+  const awaiting = v?.awaiting;
+  if (v?.status !== 'awaiting_upload' || !awaiting || awaiting.claimed) return false;
+  const forThis = upload.step === 'id_scan' ? awaiting.scanKey === key : awaiting.step === upload.step;
+  return forThis && awaiting.attempt === upload.attempt;
+}
+
+type Sleep = (ms: number) => Promise<void>;
+const timer: Sleep = (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Claims the upload's wait: the task token to resume, or, when the claim is refused, the
+ * verification as it is (a duplicate, stale or late upload). An upload quicker than the state
+ * machine finds its wait open but not yet armed: it claims again once the token is there.
+ */
+async function claim(
+  deps: { repository: Repository; sleep?: Sleep; now?: () => number },
+  upload: UploadKey,
+  key: string,
+  write: ObjectWrite,
+): Promise<{ taskToken?: string; verification?: Verification }> {
+  const { repository } = deps;
+  const claimed = await repository.claimUpload(upload, key, write);
+  if (claimed) return { taskToken: claimed };
+  const sleep = deps.sleep ?? timer;
+  const now = deps.now ?? Date.now;
+  const started = now();
+  for (;;) {
+    const verification = await repository.get(upload.verificationId);
+    if (!waitsFor(verification, upload, key)) return { verification };
+    if (now() - started >= ARM_WAIT_MS) throw new WaitNotArmedError(key);
+    // Armed between the claim and the read: claim again at once.
+    if (!verification!.awaiting!.taskToken)
+      await sleep(pollDelayMs(now() - started, { minMs: 10, maxMs: ARM_POLL_MAX_MS }));
+    const taskToken = await repository.claimUpload(upload, key, write);
+    if (taskToken) return { taskToken };
+  }
+}
 
 /** What became of an object that arrived under `uploads/`. */
 export type Disposition = 'resumed' | 'released' | 'duplicate' | 'discarded';
@@ -17,6 +82,8 @@ export async function receiveUpload(
     repository: Repository;
     uploads: Pick<UploadStore, 'delete'>;
     workflow: Pick<Workflow, 'resume'>;
+    sleep?: Sleep;
+    now?: () => number;
   },
   key: string,
   write: ObjectWrite,
@@ -27,7 +94,7 @@ export async function receiveUpload(
     await uploads.delete(key); // the server chooses every key: anything else is foreign
     return 'discarded';
   }
-  const taskToken = await repository.claimUpload(upload, key, write);
+  const { taskToken, verification } = await claim(deps, upload, key, write);
   if (taskToken) {
     // An error other than "the task is gone" throws: Lambda retries the event, which resumes again.
     if (await workflow.resume(taskToken, { key })) return 'resumed';
@@ -37,7 +104,6 @@ export async function receiveUpload(
     await uploads.delete(key);
     return 'released';
   }
-  const verification = await repository.get(upload.verificationId);
   const fate = arrivedObjectFate(verification, key, write);
   if (fate === 'resume_again' && verification?.awaiting?.taskToken) {
     // A redelivery of the claimed object: resume again in case the first resume did not land. If

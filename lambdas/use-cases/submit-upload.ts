@@ -8,6 +8,7 @@ import {
   nextStepFor,
   parseUploadKey,
   VerificationGoneError,
+  waitOpenedBy,
   type DocumentStep,
   type NextStep,
   type UploadOutcome,
@@ -36,6 +37,7 @@ export async function submitUpload(
     uploads: Pick<UploadStore, 'getBytes' | 'delete'>;
     berbixClient: BerbixClientFactory;
     funnel: Pick<Funnel, 'uploadSubmitted'>;
+    config: { maxUploadAttempts: number };
   },
   input: { verificationId: string; key: string },
 ): Promise<NextStep> {
@@ -83,7 +85,10 @@ export async function submitUpload(
       );
     }
   }
-  if (await repository.recordUploadOutcome(verificationId, { key, step: upload.step, outcome })) {
+  // The next wait opens with the record, counted with this upload: clients see it at once.
+  const attempts = { ...verification.attempts, [upload.step]: (verification.attempts[upload.step] ?? 0) + 1 };
+  const opens = waitOpenedBy(outcome.nextStep, attempts, deps.config.maxUploadAttempts);
+  if (await repository.recordUploadOutcome(verificationId, { key, step: upload.step, outcome, opens })) {
     // Counted once, by the submit that recorded it (a retried task answers from the record).
     const retake = outcome.nextStep === nextStepFor(awaitedStep);
     deps.funnel.uploadSubmitted({

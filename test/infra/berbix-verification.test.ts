@@ -328,7 +328,8 @@ describe('validation', () => {
     const envOf = (fn: IConstruct) =>
       template.toJSON().Resources[logicalIdOf(fn)].Properties.Environment.Variables as Json;
     expect(envOf(v.functions.CreateTransactionFn).BERBIX_TEMPLATE_KEY).toEqual({ Ref: 'TemplateKey' });
-    expect(envOf(v.functions.AwaitUploadFn).MAX_UPLOAD_ATTEMPTS).toEqual({ Ref: 'Attempts' });
+    for (const opensOrArmsAWait of ['AwaitUploadFn', 'CreateTransactionFn', 'SubmitUploadFn'] as const)
+      expect(envOf(v.functions[opensOrArmsAWait]).MAX_UPLOAD_ATTEMPTS).toEqual({ Ref: 'Attempts' });
     expect(envOf(v.functions.CreateVerificationFn).ABANDON_AFTER_SECONDS).toEqual({ Ref: 'AbandonSeconds' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       JwtConfiguration: { Issuer: { Ref: 'Issuer' }, Audience: [{ Ref: 'Audience' }] },

@@ -66,7 +66,8 @@ describe('VerificationStack props', () => {
   });
 
   it('set the attempt limit and the contact-details opt-in of the functions that apply them', () => {
-    expect(env('AwaitUploadFn')).toEqual(expect.objectContaining({ MAX_UPLOAD_ATTEMPTS: '4' }));
+    for (const opensOrArmsAWait of ['AwaitUploadFn', 'CreateTransactionFn', 'SubmitUploadFn'])
+      expect(env(opensOrArmsAWait)).toEqual(expect.objectContaining({ MAX_UPLOAD_ATTEMPTS: '4' }));
     expect(env('CreateVerificationFn')).toEqual(expect.objectContaining({ SEND_CONTACT_DETAILS: 'true' }));
     expect(env('CreateTransactionFn')).toEqual(expect.objectContaining({ SEND_CONTACT_DETAILS: 'true' }));
   });

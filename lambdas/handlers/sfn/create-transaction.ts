@@ -5,7 +5,7 @@ import type { NextStep } from '../../domain';
 import { taskHandler } from '../../middleware';
 import { createTransaction } from '../../use-cases/create-transaction';
 
-const config = loadConfig(['berbixTemplateKey', 'sendContactDetails']);
+const config = loadConfig(['berbixTemplateKey', 'sendContactDetails', 'maxUploadAttempts']);
 
 /** CreateTransaction: Berbix's create; the first step goes to RouteNextStep. */
 export const handler = taskHandler(

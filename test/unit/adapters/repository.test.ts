@@ -245,6 +245,70 @@ describe('VerificationRepository on DynamoDB Local', () => {
     expect(await repo.setAwaitedScanKey(id, 1, other)).toBe(false);
   });
 
+  it('opens the first wait with the created transaction; arming it adds the task token only', async () => {
+    const id = await creating();
+    const opens = { step: 'document_front' as const, attempt: 1 };
+    const recorded = await repo.recordTransactionCreated(id, {
+      tokens: { transactionId: 1000 + n, ...TOKENS },
+      nextStep: 'upload_document_front',
+      opens,
+    });
+    expect(recorded).toBe(true);
+    const open = await repo.get(id);
+    expect(open).toMatchObject({ status: 'awaiting_upload', awaiting: { ...opens, claimed: false } });
+    expect(open?.awaiting?.taskToken).toBeUndefined();
+
+    // Before the token, no upload can claim the wait; a scan can be stored for it.
+    const front = key(id, 'document_front', 1, 'a1a1a1a1a1a1a1a1');
+    const scan = key(id, 'id_scan', 1, 'b2b2b2b2b2b2b2b2');
+    expect(await repo.claimUpload(parseUploadKey(front)!, front)).toBeUndefined();
+    expect(await repo.setAwaitedScanKey(id, 1, scan)).toBe(true);
+
+    const armed = await repo.startAwaiting(id, 'document_front', 'token-1', open);
+    expect(armed?.awaiting).toEqual({ ...opens, claimed: false, taskToken: 'token-1', scanKey: scan });
+    expect(await repo.claimUpload(parseUploadKey(front)!, front)).toBe('token-1');
+  });
+
+  it('opens the next wait with the recorded outcome, counted with that upload', async () => {
+    const id = await created();
+    await repo.startAwaiting(id, 'document_front', 'token-1');
+    const first = key(id, 'document_front', 1, 'c3c3c3c3c3c3c3c3');
+    await repo.claimUpload(parseUploadKey(first)!, first);
+    const outcome = {
+      nextStep: 'upload_document_front' as const,
+      issues: ['text_unreadable' as const],
+      issueDetails: {},
+    };
+    const opens = { step: 'document_front' as const, attempt: 2 };
+    expect(await repo.recordUploadOutcome(id, { key: first, step: 'document_front', outcome, opens })).toBe(
+      true,
+    );
+    expect(await repo.get(id)).toMatchObject({
+      status: 'awaiting_upload',
+      nextStep: 'upload_document_front',
+      attempts: { document_front: 1 },
+      awaiting: { ...opens, claimed: false },
+    });
+    // The state machine's wait for the retake arms the opened wait: attempt 2 claims, 1 does not.
+    await repo.startAwaiting(id, 'document_front', 'token-2');
+    expect(await repo.claimUpload(parseUploadKey(first)!, first)).toBeUndefined();
+    const second = key(id, 'document_front', 2, 'd4d4d4d4d4d4d4d4');
+    expect(await repo.claimUpload(parseUploadKey(second)!, second)).toBe('token-2');
+  });
+
+  it('arms no opened wait of a verification closed meanwhile', async () => {
+    const id = await creating();
+    await repo.recordTransactionCreated(id, {
+      tokens: { transactionId: 1000 + n, ...TOKENS },
+      nextStep: 'upload_document_front',
+      opens: { step: 'document_front', attempt: 1 },
+    });
+    const open = await repo.get(id);
+    expect(await repo.close(id, 'abandoned', 'upload_timeout')).toBe(true);
+    expect(await repo.startAwaiting(id, 'document_front', 'token-1', open)).toBeUndefined();
+    expect((await repo.get(id))?.awaiting).toBeUndefined();
+  });
+
   it('drops the wait when abandoned, so a late upload claims nothing', async () => {
     const id = await created();
     await repo.startAwaiting(id, 'document_front', 'token-1');

@@ -4,10 +4,28 @@ import {
   documentStepFor,
   isClosed,
   toVerificationView,
+  waitOpenedBy,
   type Verification,
 } from '../../../lambdas/domain';
 
 describe('next_step routing', () => {
+  it('opens the wait for the side Berbix asks for next, one attempt on, while the side has uploads left', () => {
+    expect(waitOpenedBy('upload_document_front', {}, 3)).toEqual({ step: 'document_front', attempt: 1 });
+    expect(waitOpenedBy('upload_document_front', { document_front: 1 }, 3)).toEqual({
+      step: 'document_front',
+      attempt: 2,
+    });
+    expect(waitOpenedBy('upload_document_back', { document_front: 2 }, 3)).toEqual({
+      step: 'document_back',
+      attempt: 1,
+    });
+    // Scans count towards either side, as the wait task counts them.
+    expect(waitOpenedBy('upload_document_back', { document_back: 1, id_scan: 2 }, 3)).toBeUndefined();
+    expect(waitOpenedBy('upload_document_front', { document_front: 3 }, 3)).toBeUndefined();
+    expect(waitOpenedBy('done', {}, 3)).toBeUndefined();
+    expect(waitOpenedBy('upload_selfie_basic', {}, 3)).toBeUndefined();
+  });
+
   it('maps Berbix steps to the document side that is uploaded', () => {
     expect(documentStepFor('upload_document_front')).toBe('document_front');
     expect(documentStepFor('upload_document_back')).toBe('document_back');

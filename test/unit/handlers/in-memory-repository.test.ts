@@ -10,6 +10,7 @@ import { resetAws, s3, sfn, verification, VID } from '../support/aws';
 import { setTestEnv } from '../support/env';
 import { apiEvent, BACKEND, CLIENT, context, OTHER_CLIENT, parse, s3Event } from '../support/events';
 import { InMemoryRepository } from '../support/in-memory-repository';
+import { ARM_WAIT_MS, receiveUpload } from '../../../lambdas/use-cases/receive-upload';
 
 const mockRepository = new InMemoryRepository();
 jest.mock('../../../lambdas/composition/repository', () => ({ repository: mockRepository }));
@@ -120,5 +121,74 @@ describe('a wait and its upload over the in-memory repository', () => {
       awaitUpload({ verificationId: VID, step: 'document_front', taskToken: 'token-11' }, context),
     ).rejects.toMatchObject({ name: 'FlowFailedError', message: 'upload_attempts_exhausted' });
     expect((await mockRepository.get(VID))?.awaiting).toBeUndefined();
+  });
+});
+
+describe('an upload quicker than the state machine, over the in-memory repository', () => {
+  /** Opened by the record of Berbix's answer, not yet armed with a task token. */
+  const opened = () => verification({ awaiting: { step: 'document_front', attempt: 1, claimed: false } });
+
+  it('claims its wait once the state machine arms it, and resumes it with its key', async () => {
+    mockRepository.given(opened());
+    const receiving = uploadReceived(s3Event(FIRST), context);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+
+    await awaitUpload({ verificationId: VID, step: 'document_front', taskToken: 'token-armed' }, context);
+    await receiving;
+    expect(sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input)).toEqual([
+      { taskToken: 'token-armed', output: JSON.stringify({ key: FIRST }) },
+    ]);
+    expect(await mockRepository.get(VID)).toMatchObject({
+      status: 'processing',
+      awaiting: { taskToken: 'token-armed', claimed: true, uploadKey: FIRST },
+    });
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+  });
+
+  it('fails its event, for Lambda to deliver it again, when no task token comes in time', async () => {
+    mockRepository.given(opened());
+    let clock = 0;
+    const waits: number[] = [];
+    const deps = {
+      repository: mockRepository,
+      uploads: { delete: jest.fn() },
+      workflow: { resume: jest.fn() },
+      now: () => clock,
+      sleep: async (ms: number) => {
+        waits.push(ms);
+        clock += ms;
+      },
+    };
+    await expect(receiveUpload(deps, FIRST, {})).rejects.toMatchObject({ name: 'WaitNotArmedError' });
+    expect(clock).toBeGreaterThanOrEqual(ARM_WAIT_MS);
+    // Quick at first, then a sixteenth of the time waited, at most 250 ms: about 70 reads in all.
+    expect(waits[0]).toBe(10);
+    expect(Math.max(...waits)).toBe(250);
+    expect(waits.length).toBeLessThan(80);
+    expect(deps.workflow.resume).not.toHaveBeenCalled();
+    expect(deps.uploads.delete).not.toHaveBeenCalled();
+    expect((await mockRepository.get(VID))?.awaiting).toMatchObject({ claimed: false });
+  });
+
+  it('still deletes an upload for another attempt than the opened wait, without waiting', async () => {
+    mockRepository.given(opened());
+    const stale = buildUploadKey({
+      verificationId: VID,
+      step: 'document_front',
+      attempt: 2,
+      nonce: '0123456789abcdef',
+      ext: 'jpg',
+    });
+    const sleep = jest.fn();
+    const deps = {
+      repository: mockRepository,
+      uploads: { delete: jest.fn() },
+      workflow: { resume: jest.fn() },
+      sleep,
+    };
+    expect(await receiveUpload(deps, stale, {})).toBe('discarded');
+    expect(sleep).not.toHaveBeenCalled();
+    expect(deps.uploads.delete).toHaveBeenCalledWith(stale);
   });
 });

@@ -11,6 +11,7 @@ import {
   nextStepFor,
   type DocumentStep,
   type ObjectWrite,
+  type OpenedWait,
   type ResultSummary,
   type UploadKey,
   type UploadOutcome,
@@ -119,7 +120,7 @@ export class InMemoryRepository implements Repository {
 
   async recordTransactionCreated(
     id: string,
-    created: { tokens: BerbixTokens; nextStep: Verification['nextStep'] & string },
+    created: { tokens: BerbixTokens; nextStep: Verification['nextStep'] & string; opens?: OpenedWait },
   ): Promise<boolean> {
     const written = this.#update(
       id,
@@ -127,6 +128,7 @@ export class InMemoryRepository implements Repository {
       (v) => {
         v.berbixTransactionId = String(created.tokens.transactionId);
         v.nextStep = created.nextStep;
+        if (created.opens) open(v, created.opens);
       },
     );
     if (written) this.tokens.set(id, { ...created.tokens });
@@ -142,6 +144,20 @@ export class InMemoryRepository implements Repository {
   }
 
   async startAwaiting(id: string, step: DocumentStep, taskToken: string): Promise<Verification | undefined> {
+    const v = this.verifications.get(id);
+    const attempt = (v?.attempts[step] ?? 0) + 1;
+    if (
+      v?.status === 'awaiting_upload' &&
+      v.awaiting?.step === step &&
+      v.awaiting.attempt === attempt &&
+      v.awaiting.taskToken === undefined
+    ) {
+      return this.#update(
+        id,
+        () => true,
+        (opened) => (opened.awaiting!.taskToken = taskToken),
+      );
+    }
     return this.#update(id, this.#from('awaiting_upload'), (v) => {
       v.awaiting = { step, attempt: (v.attempts[step] ?? 0) + 1, taskToken, claimed: false };
       v.status = 'awaiting_upload';
@@ -151,10 +167,7 @@ export class InMemoryRepository implements Repository {
 
   async setAwaitedScanKey(id: string, attempt: number, scanKey: string): Promise<boolean> {
     const waiting = (v: Verification) =>
-      v.status === 'awaiting_upload' &&
-      v.awaiting?.attempt === attempt &&
-      !v.awaiting.claimed &&
-      v.awaiting.taskToken !== undefined;
+      v.status === 'awaiting_upload' && v.awaiting?.attempt === attempt && !v.awaiting.claimed;
     return this.#update(id, waiting, (v) => (v.awaiting!.scanKey = scanKey)) !== undefined;
   }
 
@@ -192,9 +205,9 @@ export class InMemoryRepository implements Repository {
 
   async recordUploadOutcome(
     id: string,
-    input: { key: string; step: DocumentStep | 'id_scan'; outcome: UploadOutcome },
+    input: { key: string; step: DocumentStep | 'id_scan'; outcome: UploadOutcome; opens?: OpenedWait },
   ): Promise<boolean> {
-    const { key, step, outcome } = input;
+    const { key, step, outcome, opens } = input;
     const claimedBy = (v: Verification) => v.status === 'processing' && v.awaiting?.uploadKey === key;
     const recorded = this.#update(id, claimedBy, (v) => {
       v.nextStep = outcome.nextStep;
@@ -204,6 +217,7 @@ export class InMemoryRepository implements Repository {
       v.attempts[step] = (v.attempts[step] ?? 0) + 1;
       if (step !== 'id_scan' && outcome.nextStep !== nextStepFor(step)) v.acceptedKeys[step] = key;
       delete v.awaiting;
+      if (opens) open(v, opens);
     });
     return recorded !== undefined;
   }
@@ -322,4 +336,10 @@ export class InMemoryRepository implements Repository {
   async findIdByBerbixTransaction(transactionId: string): Promise<string | undefined> {
     return [...this.verifications.values()].find((v) => v.berbixTransactionId === transactionId)?.id;
   }
+}
+
+/** A wait opened with a record, as the DynamoDB repository writes it. */
+function open(v: Verification, opens: OpenedWait): void {
+  v.status = 'awaiting_upload';
+  v.awaiting = { ...opens, claimed: false };
 }
