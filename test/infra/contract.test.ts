@@ -7,8 +7,8 @@ import { HANDLER_OF, synthesize, type Synthesized } from './synth';
 
 type Json = Record<string, unknown>;
 
-/** Error names Step Functions and Lambda define themselves. */
-const BUILT_IN_ERROR = /^(States|Lambda)\./;
+/** Error names Step Functions and Lambda define themselves (`Sandbox.Timedout`: a function's timeout). */
+const BUILT_IN_ERROR = /^(States|Lambda|Sandbox)\./;
 const CONTRACT_ERRORS: ReadonlySet<string> = new Set([
   ...Object.values(TASK_ERRORS),
   ...Object.values(FLOW_ERRORS),
