@@ -76,11 +76,16 @@ async function whenCreated(
   );
   const deadline = started + budget;
   let current = verification;
-  while (current.status === 'creating' && clock() < deadline) {
+  // A read is begun only if one as slow as the slowest so far ends before the deadline: on a
+  // loaded table a read can take seconds, and one begun just before the deadline overran it.
+  let slowestReadMs = 0;
+  while (current.status === 'creating' && clock() + slowestReadMs < deadline) {
     const pause = pollDelayMs(clock() - started, { maxMs: CREATE_POLL_MAX_MS });
-    await sleep(Math.min(pause, Math.max(0, deadline - clock())));
+    await sleep(Math.min(pause, Math.max(0, deadline - slowestReadMs - clock())));
     try {
+      const readStarted = clock();
       current = (await deps.repository.get(verification.id)) ?? current;
+      slowestReadMs = Math.max(slowestReadMs, clock() - readStarted);
     } catch (error) {
       // The verification exists and its execution runs: a busy table ends the wait (202), it
       // must not make the caller believe the create failed and make another.

@@ -302,12 +302,13 @@ describe('POST /verifications', () => {
 
   describe('waiting for the Berbix transaction', () => {
     /** Deps on a fake clock that only the waits move, and a META that is `creating` for `reads` reads. */
-    function onClock(creatingReads: number, createWaitMs = 8000, remainingAtWaitMs = Infinity) {
+    function onClock(creatingReads: number, createWaitMs = 8000, remainingAtWaitMs = Infinity, readMs = 0) {
       let clock = Date.UTC(2026, 0, 1);
       const sleeps: number[] = [];
       let reads = 0;
       ddb.on(GetCommand).callsFake((input: { Key: { pk: string } }) => {
         reads += 1;
+        clock += readMs;
         const status = reads <= creatingReads ? 'creating' : 'awaiting_upload';
         const id = input.Key.pk.slice(2);
         return { Item: { pk: input.Key.pk, sk: 'META', ...verification({ id, status }) } };
@@ -355,6 +356,15 @@ describe('POST /verifications', () => {
       const res = await create();
       expect(res.verification.status).toBe('creating');
       expect(sleeps.reduce((a, b) => a + b, 0)).toBe(3000 - CREATE_ANSWER_RESERVE_MS);
+    });
+
+    it('begins no read that, as slow as the slowest so far, would end after the wait', async () => {
+      // Each read takes 1.5 s (a loaded table); 5 s are left when the wait begins.
+      const { create, reads } = onClock(Infinity, 8000, 5000, 1500);
+      const res = await create();
+      expect(res.verification.status).toBe('creating');
+      // Reads end at 1.52, 3.04 s; a third would end at 4.56 s, past the 4 s the wait may take.
+      expect(reads()).toBe(2);
     });
 
     it('slows down as the wait grows, never beyond 200 ms between reads, and answers (202) at the bound', async () => {
