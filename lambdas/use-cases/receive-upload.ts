@@ -10,6 +10,7 @@ import {
   type UploadKey,
   type Verification,
 } from '../domain';
+import { logger } from '../middleware/logger';
 
 /**
  * How long an upload waits for its wait's task token: the state machine arms a wait a few
@@ -64,7 +65,14 @@ async function claim(
     if (!verification!.awaiting!.taskToken)
       await sleep(pollDelayMs(now() - started, { minMs: 10, maxMs: ARM_POLL_MAX_MS }));
     const taskToken = await repository.claimUpload(upload, key, write);
-    if (taskToken) return { taskToken };
+    if (taskToken) {
+      // How often clients beat the wait task, and by how much (no metric: rare on AWS).
+      logger.info('Upload claimed once its wait was armed', {
+        verificationId: upload.verificationId,
+        waitedMs: now() - started,
+      });
+      return { taskToken };
+    }
   }
 }
 
