@@ -422,8 +422,9 @@ export class VerificationRepository {
   }
 
   /**
-   * After Berbix's create: tokens stored, the transaction linked, the personal inputs dropped,
-   * in one transaction; nothing is stored when the verification left `creating` (deleted meanwhile).
+   * After Berbix's create: tokens stored, the transaction linked, the personal inputs dropped and
+   * the first wait opened (`opens`: `awaiting_upload`, no task token yet), in one transaction;
+   * nothing is stored when the verification left `creating` (deleted meanwhile).
    */
   async recordTransactionCreated(
     id: string,
@@ -466,8 +467,9 @@ export class VerificationRepository {
 
   /**
    * The state machine waits for `step`: the task token is kept here with the attempt an upload
-   * must carry (counted from `current` when the caller has just read it, sparing a read before
-   * the write). Returns the updated verification, or undefined if it is gone or closed.
+   * must carry (counted from `read` when the caller has just read the verification, sparing a
+   * read before the write). A wait the record opened gets its token only; any other is written
+   * whole. Returns the updated verification, or undefined if it is gone or closed.
    */
   async startAwaiting(
     id: string,
@@ -597,8 +599,9 @@ export class VerificationRepository {
   }
 
   /**
-   * Records what Berbix (or the local image check) said about the claimed upload `key`. Only the
-   * claimed key can be recorded, once: a retried submit finds `lastSubmittedKey` and stops.
+   * Records what Berbix (or the local image check) said about the claimed upload `key`, and opens
+   * the next wait when there is one (`opens`; otherwise it stays `processing`). Only the claimed
+   * key can be recorded, once: a retried submit finds `lastSubmittedKey` and stops.
    */
   async recordUploadOutcome(
     id: string,
