@@ -8,6 +8,7 @@ import type { AuthContext } from '../middleware/auth-context';
 import { HttpError } from '../middleware/http-error';
 import { logger } from '../middleware/logger';
 import { isTransientAwsError } from '../middleware/transient-aws-errors';
+import { sleep, type Sleep } from './sleep';
 
 export interface CreateDeps {
   repository: Repository;
@@ -22,7 +23,7 @@ export interface CreateDeps {
   };
   now?: () => Date;
   /** @default a timer */
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: Sleep;
 }
 
 /** The slowest pace of the reads while waiting for the transaction. */
@@ -33,8 +34,6 @@ export const CREATE_POLL_MAX_MS = 200;
  * were slow still answers 202 (the execution runs) instead of timing out into a gateway 500.
  */
 export const CREATE_ANSWER_RESERVE_MS = 1_000;
-
-const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Stable hash of what was asked, so a reused Idempotency-Key with another body is caught. */
 function requestHash(customerUid: string, body: CreateVerificationBody): string {
@@ -67,7 +66,7 @@ async function whenCreated(
   replayed: boolean,
   remainingMs: (() => number) | undefined,
 ): Promise<CreatedVerification> {
-  const sleep = deps.sleep ?? timer;
+  const wait = deps.sleep ?? sleep;
   const clock = () => (deps.now?.() ?? new Date()).getTime();
   const started = clock();
   const budget = Math.min(
@@ -81,7 +80,7 @@ async function whenCreated(
   let slowestReadMs = 0;
   while (current.status === 'creating' && clock() + slowestReadMs < deadline) {
     const pause = pollDelayMs(clock() - started, { maxMs: CREATE_POLL_MAX_MS });
-    await sleep(Math.min(pause, Math.max(0, deadline - slowestReadMs - clock())));
+    await wait(Math.min(pause, Math.max(0, deadline - slowestReadMs - clock())));
     try {
       const readStarted = clock();
       current = (await deps.repository.get(verification.id)) ?? current;

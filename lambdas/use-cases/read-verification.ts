@@ -10,13 +10,14 @@ import {
 import type { AuthContext } from '../middleware/auth-context';
 import { HttpError, notFound } from '../middleware/http-error';
 import { loadOwned } from './access';
+import { sleep, type Sleep } from './sleep';
 
 export interface ReadDeps {
   repository: Pick<Repository, 'get'>;
   /** Epoch milliseconds; for tests. @default Date.now */
   now?: () => number;
   /** @default a timer */
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: Sleep;
 }
 
 export interface ReadInput {
@@ -44,8 +45,6 @@ export const ANSWER_MARGIN_MS = 2_000;
 /** The slowest pace of the re-reads of a held read. */
 export const MAX_POLL_MS = 1_000;
 
-const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * `GET /verifications/{id}`: the verification with its ETag. With `If-None-Match` naming the
  * current version it is not modified — at once, or, with `wait`, once `wait` seconds passed
@@ -60,13 +59,13 @@ export async function readVerification(deps: ReadDeps, input: ReadInput): Promis
     });
   }
   const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? timer;
+  const pause = deps.sleep ?? sleep;
   const started = now();
   let view = toVerificationView(await loadOwned(deps.repository, input.rawId, input.auth));
   let etag = verificationEtag(view);
   const deadline = started + Math.min(wait.seconds * 1000, input.remainingMs - ANSWER_MARGIN_MS);
   while (ifNoneMatchHolds(input.ifNoneMatch, etag) && now() < deadline) {
-    await sleep(Math.min(pollDelayMs(now() - started, { maxMs: MAX_POLL_MS }), deadline - now()));
+    await pause(Math.min(pollDelayMs(now() - started, { maxMs: MAX_POLL_MS }), deadline - now()));
     const current = await deps.repository.get(view.id);
     if (!current) throw notFound();
     view = toVerificationView(current);

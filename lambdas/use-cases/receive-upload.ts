@@ -11,6 +11,7 @@ import {
   type Verification,
 } from '../domain';
 import { logger } from '../middleware/logger';
+import { sleep, type Sleep } from './sleep';
 
 /**
  * How long an upload waits for its wait's task token: the state machine arms a wait a few
@@ -37,9 +38,6 @@ function waitsFor(v: Verification | undefined, upload: UploadKey, key: string): 
   return forThis && awaiting.attempt === upload.attempt;
 }
 
-type Sleep = (ms: number) => Promise<void>;
-const timer: Sleep = (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * Claims the upload's wait: the task token to resume, or, when the claim is refused, the
  * verification as it is (a duplicate, stale or late upload). An upload quicker than the state
@@ -54,7 +52,7 @@ async function claim(
   const { repository } = deps;
   const claimed = await repository.claimUpload(upload, key, write);
   if (claimed) return { taskToken: claimed };
-  const sleep = deps.sleep ?? timer;
+  const pause = deps.sleep ?? sleep;
   const now = deps.now ?? Date.now;
   const started = now();
   for (;;) {
@@ -63,7 +61,7 @@ async function claim(
     if (now() - started >= ARM_WAIT_MS) throw new WaitNotArmedError(key);
     // Armed between the claim and the read: claim again at once.
     if (!verification!.awaiting!.taskToken)
-      await sleep(pollDelayMs(now() - started, { minMs: 10, maxMs: ARM_POLL_MAX_MS }));
+      await pause(pollDelayMs(now() - started, { minMs: 10, maxMs: ARM_POLL_MAX_MS }));
     const taskToken = await repository.claimUpload(upload, key, write);
     if (taskToken) {
       // How often clients beat the wait task, and by how much (no metric: rare on AWS).

@@ -9,6 +9,7 @@ import {
   type UploadOutcome as BerbixUploadOutcome,
 } from '../berbix';
 import { BerbixRefusedError, BerbixTransientError, FlowFailedError, type UploadOutcome } from '../domain';
+import { sleep } from './sleep';
 
 /**
  * The longest Retry-After a task waits out itself before handing the retry to the state machine
@@ -63,7 +64,7 @@ export async function asTaskError(error: unknown): Promise<never> {
   if (!isTransientBerbixError(error)) throw new BerbixRefusedError(reason);
   const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
   if (retryAfterMs !== undefined && retryAfterMs > 0) {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfterMs, MAX_RETRY_AFTER_WAIT_MS)));
+    await sleep(Math.min(retryAfterMs, MAX_RETRY_AFTER_WAIT_MS));
   }
   throw new BerbixTransientError(reason);
 }
